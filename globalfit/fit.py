@@ -1,0 +1,280 @@
+"""Fit: the combiner. Sum of log-likelihoods plus priors over a model's parameters and every
+likelihood's nuisances, jit-compiled, vectorised over batches of points and differentiable.
+
+Points are vectors ``theta`` over :attr:`Fit.parameters` (free parameters, in order), or mappings
+from parameter name to value. A leading batch axis evaluates many points in one vectorised call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from globalfit.card import RunCard
+from globalfit.errors import GlobalfitError, suggest
+from globalfit.likelihood import Likelihood
+from globalfit.models import Model, Point, get_model
+from globalfit.registry import get_likelihood
+from priors import Fixed, Prior, prior_from_spec
+
+
+class Fit:
+    """Model + likelihoods + priors.
+
+    ``priors`` maps parameter names to a :class:`~priors.Prior`, a run-card spec
+    (``{prior = "uniform", min = .., max = ..}``) or a number (fixed). Model parameters not named
+    stay at the model's default; nuisance parameters (``likelihood.short``) take their
+    likelihood's default prior unless named.
+    """
+
+    def __init__(
+        self,
+        model: str | Model = "nsi",
+        likelihoods: Sequence[str | Likelihood] = (),
+        priors: Mapping[str, Any] | None = None,
+        model_options: Mapping[str, Any] | None = None,
+        likelihood_options: Mapping[str, Mapping[str, Any]] | None = None,
+        prior_set: str = "default",
+        card: RunCard | None = None,
+    ) -> None:
+        self.model = get_model(model, **dict(model_options or {}))
+        self.card = card
+        opts = dict(likelihood_options or {})
+        self.likelihoods: list[Likelihood] = []
+        for lik in likelihoods:
+            if not isinstance(lik, Likelihood):
+                lik = get_likelihood(lik, **dict(opts.get(lik, {})))
+            self._check_capabilities(lik)
+            if any(existing.name == lik.name for existing in self.likelihoods):
+                raise GlobalfitError(f"Likelihood {lik.name!r} is listed twice.")
+            self.likelihoods.append(lik)
+        self._resolve_priors(dict(priors or {}), prior_set)
+        ranges = {n: (self.priors[n].support if n in self.priors else (self.fixed[n],) * 2)
+                  for n in self.model.parameter_names}
+        for lik in self.likelihoods:
+            lik.check_model(self.model, ranges)
+        self._build()
+
+    @classmethod
+    def from_card(cls, card: str | Path | RunCard) -> Fit:
+        """Build the Fit a run card describes."""
+        if not isinstance(card, RunCard):
+            card = RunCard.load(card)
+        return cls(
+            model=card.model, likelihoods=card.likelihoods, priors=card.parameters,
+            model_options=card.model_options, likelihood_options=card.likelihood_options,
+            prior_set=card.prior_set, card=card,
+        )
+
+    # -- set-up -----------------------------------------------------------------------------
+    def _check_capabilities(self, lik: Likelihood) -> None:
+        missing = sorted(lik.requires - self.model.capabilities)
+        if missing:
+            raise GlobalfitError(
+                f"Likelihood {lik.name!r} needs {', '.join(missing)}, which model "
+                f"{self.model.name!r} does not provide (it provides "
+                f"{', '.join(sorted(self.model.capabilities))})."
+            )
+
+    def _resolve_priors(self, given: dict[str, Any], prior_set: str) -> None:
+        nuisance: dict[str, Prior] = {}
+        for lik in self.likelihoods:
+            for short, prior in lik.nuisance_priors().items():
+                nuisance[f"{lik.name}.{short}"] = prior
+            for name, prior in lik.shared_priors().items():
+                if name in self.model.parameters:
+                    raise GlobalfitError(f"Likelihood {lik.name!r} declares a shared nuisance "
+                                         f"{name!r} that clashes with a model parameter.")
+                nuisance.setdefault(name, prior)
+        known = [*self.model.parameter_names, *nuisance]
+        for name in given:
+            if name not in known:
+                raise GlobalfitError(
+                    f"Unknown parameter {name!r} for model {self.model.name!r}"
+                    + (f" with {', '.join(lk.name for lk in self.likelihoods)}"
+                       if self.likelihoods else "") + "." + suggest(name, known)
+                )
+        self.priors: dict[str, Prior] = {}
+        self.fixed: dict[str, float] = {}
+        defaults = self.model.defaults()
+        for name, spec in given.items():
+            prior = prior_from_spec(name, spec, self.model.name, prior_set)
+            if name in defaults:
+                lo, hi = prior.support
+                self.model.check_range(name, lo, hi)
+            if isinstance(prior, Fixed):
+                self.fixed[name] = prior.value
+            else:
+                self.priors[name] = prior
+        for name, value in defaults.items():
+            if name not in given:
+                self.fixed[name] = value
+        for name, prior in nuisance.items():
+            if name not in given:
+                if isinstance(prior, Fixed):
+                    self.fixed[name] = prior.value
+                else:
+                    self.priors[name] = prior
+        self.parameters: list[str] = list(self.priors)
+
+    def _build(self) -> None:
+        names = self.parameters
+        model = self.model
+        mnames = model.parameter_names
+        fixed = {k: jnp.asarray(v, float) for k, v in self.fixed.items()}
+        # (likelihood, [(name it reads, global parameter name)])
+        liks = [(lik, [(s, f"{lik.name}.{s}") for s in lik.nuisance_priors()]
+                 + [(s, s) for s in lik.shared_priors()]) for lik in self.likelihoods]
+        priors = [self.priors[n] for n in names]
+
+        def values(theta):
+            vals = dict(fixed)
+            vals.update({n: theta[i] for i, n in enumerate(names)})
+            return vals
+
+        def components(theta):
+            v = values(theta)
+            mp = {k: v[k] for k in mnames}
+            out = [jnp.asarray(lik.loglike(Point(model, mp, {s: v[g] for s, g in sh})),
+                               float).reshape(())
+                   for lik, sh in liks]
+            return jnp.stack(out) if out else jnp.zeros((0,))
+
+        def loglike(theta):
+            return jnp.sum(components(theta))
+
+        def logprior(theta):
+            return sum((p.log_prob(theta[i]) for i, p in enumerate(priors)), jnp.zeros(()))
+
+        def logpost(theta):
+            lp = logprior(theta)
+            return jnp.where(jnp.isfinite(lp), lp + loglike(theta), -jnp.inf)
+
+        def transform(u):
+            return jnp.stack([p.transform(u[..., i]) for i, p in enumerate(priors)], axis=-1)
+
+        def expected(theta):
+            v = values(theta)
+            mp = {k: v[k] for k in mnames}
+            out = {}
+            for lik, sh in liks:
+                try:
+                    out[lik.name] = lik.expected(
+                        Point(model, mp, {s: v[g] for s, g in sh}))
+                except GlobalfitError:
+                    continue
+            return out
+
+        self._values = values
+        self._f = {
+            "components": (jax.jit(components), jax.jit(jax.vmap(components))),
+            "loglike": (jax.jit(loglike), jax.jit(jax.vmap(loglike))),
+            "logprior": (jax.jit(logprior), jax.jit(jax.vmap(logprior))),
+            "logpost": (jax.jit(logpost), jax.jit(jax.vmap(logpost))),
+        }
+        self._transform = jax.jit(transform)
+        self._grad = jax.jit(jax.value_and_grad(logpost))
+        self._expected = jax.jit(expected)
+        self.raw_loglike = loglike  # un-jitted, for composing (samplers, benchmarks)
+        self.raw_logpost = logpost
+
+    # -- evaluation -------------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return len(self.parameters)
+
+    @property
+    def likelihood_names(self) -> list[str]:
+        return [lik.name for lik in self.likelihoods]
+
+    def vector(self, point: Mapping[str, Any]) -> jax.Array:
+        """Free-parameter vector (batched if the values are arrays) from a name -> value map."""
+        extra = [k for k in point if k not in self.priors and k not in self.fixed]
+        if extra:
+            raise GlobalfitError(f"Unknown parameter {extra[0]!r}."
+                                 + suggest(extra[0], [*self.priors, *self.fixed]))
+        missing = [n for n in self.parameters if n not in point]
+        if missing:
+            raise GlobalfitError(f"The point has no value for free parameter {missing[0]!r}.")
+        return jnp.stack([jnp.asarray(point[n], float) for n in self.parameters], axis=-1)
+
+    def _theta(self, x: Any) -> jax.Array:
+        if isinstance(x, Mapping):
+            return self.vector(x)
+        if not isinstance(x, jax.Array):
+            x = jnp.asarray(x, float)
+        if x.ndim == 0 or x.shape[-1] != self.ndim:
+            raise GlobalfitError(
+                f"A point needs {self.ndim} values ({', '.join(self.parameters)}), got shape "
+                f"{tuple(x.shape)}.")
+        return x
+
+    def _call(self, what: str, x: Any) -> jax.Array:
+        theta = self._theta(x)
+        single, batched = self._f[what]
+        if theta.ndim == 1:
+            return single(theta)
+        if theta.ndim == 2:
+            return batched(theta)
+        return batched(theta.reshape(-1, self.ndim)).reshape(theta.shape[:-1] + (-1,)).squeeze(-1)
+
+    def loglike(self, x: Any) -> jax.Array:
+        """Total log-likelihood at a point or a batch of points."""
+        return self._call("loglike", x)
+
+    def loglike_components(self, x: Any) -> dict[str, jax.Array]:
+        """Log-likelihood of each likelihood, by name."""
+        c = self._call("components", x)
+        return {n: c[..., i] for i, n in enumerate(self.likelihood_names)}
+
+    def logprior(self, x: Any) -> jax.Array:
+        return self._call("logprior", x)
+
+    def logpost(self, x: Any) -> jax.Array:
+        """Unnormalised log-posterior: log prior + log-likelihood (-inf outside the prior)."""
+        return self._call("logpost", x)
+
+    def logpost_and_grad(self, x: Any) -> tuple[jax.Array, jax.Array]:
+        return self._grad(self._theta(x))
+
+    def prior_transform(self, u: Any) -> np.ndarray:
+        """Map the unit cube onto the prior (dynesty's prior_transform)."""
+        return np.asarray(self._transform(jnp.asarray(u, float)))
+
+    def point(self, x: Any) -> dict[str, float]:
+        """Every parameter's value (free, fixed and defaults) at one point."""
+        v = self._values(self._theta(x))
+        return {k: float(v[k]) for k in [*self.model.parameter_names, *self.parameters,
+                                         *[k for k in self.fixed if k not in self.model.parameters]]}
+
+    def expected(self, x: Any) -> dict[str, dict[str, np.ndarray]]:
+        """``{likelihood: {sample: expected counts per bin}}`` at one point."""
+        out = self._expected(self._theta(x))
+        return jax.tree_util.tree_map(np.asarray, out)
+
+    def check_finite(self, theta: Any, value: Any) -> None:
+        """Raise a clear error naming the point where a likelihood returned NaN."""
+        v = np.asarray(value)
+        if np.all(np.isfinite(v) | (v == -np.inf)):
+            return
+        theta = np.atleast_2d(np.asarray(theta))
+        bad = int(np.flatnonzero(~(np.isfinite(v) | (v == -np.inf)).ravel())[0])
+        comps = self.loglike_components(theta[bad])
+        culprit = next((n for n, c in comps.items() if not math.isfinite(float(c))
+                        and float(c) != -math.inf), "?")
+        pt = ", ".join(f"{n}={x:.6g}" for n, x in zip(self.parameters, theta[bad], strict=True))
+        raise GlobalfitError(f"Likelihood {culprit!r} returned NaN at {pt}.")
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "model": self.model.describe(),
+            "likelihoods": [lik.describe() | {"config": lik.config} for lik in self.likelihoods],
+            "parameters": {n: self.priors[n].to_spec() for n in self.parameters},
+            "fixed": dict(self.fixed),
+        }

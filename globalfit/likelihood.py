@@ -1,0 +1,112 @@
+"""Likelihood base class and data cards.
+
+A likelihood is a class with a ``name``, the model capabilities it ``requires``, a ``citation``,
+a ``validity`` statement, keyword ``options`` with defaults, nuisance parameters with default
+priors, and ``loglike(point)`` written in ``jax.numpy``. Its numbers live in a TOML data card next
+to its module (``card_file``), so a variant of a data set is a new card and a few lines.
+
+A minimal likelihood::
+
+    class MyCount(Likelihood):
+        name = "my_count"
+        requires = frozenset({"eps_vector"})
+        citation = "arXiv:0000.00000"
+        card_file = "my_count.toml"
+
+        def loglike(self, point):
+            mu = self.card["background"] + self.card["signal"] * point.eps_vector(0.0)[1, 0, 0].real
+            return poisson_logpmf(self.card["observed"], mu)
+"""
+
+from __future__ import annotations
+
+import inspect
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from globalfit.errors import GlobalfitError, unknown
+from globalfit.models.base import Model, Point
+from priors import Prior, prior_from_spec
+
+
+def load_data_card(path: str | Path) -> dict[str, Any]:
+    """Read a TOML data card; a malformed card is one clear error naming the file and line."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise GlobalfitError(f"Data card {path} does not exist.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise GlobalfitError(f"Data card {path} is not valid TOML: {exc}.") from None
+
+
+class Likelihood:
+    """Base class of every likelihood (see the module docstring)."""
+
+    name: ClassVar[str]
+    requires: ClassVar[frozenset[str]] = frozenset()
+    citation: ClassVar[str] = ""
+    validity: ClassVar[str] = ""
+    #: TOML data card next to the module, or None.
+    card_file: ClassVar[str | None] = None
+    #: Keyword options and their defaults; run-card keys under ``[likelihoods.NAME]``.
+    options: ClassVar[Mapping[str, Any]] = {}
+
+    def __init__(self, **options: Any) -> None:
+        for key in options:
+            if key not in self.options:
+                raise unknown(f"option of likelihood {self.name!r}", key, self.options)
+        self.config: dict[str, Any] = {**self.options, **options}
+        self.card: dict[str, Any] = (
+            load_data_card(self.card_path()) if self.card_file is not None else {}
+        )
+        self.setup()
+
+    @classmethod
+    def card_path(cls) -> Path:
+        """Path of the data card next to the module that defines the class."""
+        return Path(inspect.getfile(cls)).with_name(cls.card_file or "")
+
+    # -- to override -------------------------------------------------------------------------
+    def setup(self) -> None:
+        """Precompute everything that does not depend on the parameters (called once)."""
+
+    def nuisance_priors(self) -> dict[str, Prior]:
+        """Default priors of this likelihood's nuisance parameters, by short name."""
+        return {}
+
+    def shared_priors(self) -> dict[str, Prior]:
+        """Default priors of nuisance parameters *shared* between likelihoods, by global name
+        (the oscillation parameters ``theta12``, ``dm31``, ...). Unprefixed; every likelihood
+        that declares the same name sees the same parameter (the first declaration's prior)."""
+        return {}
+
+    def check_model(self, model: Model, ranges: Mapping[str, tuple[float, float]]) -> None:
+        """Refuse a model or a parameter range outside this likelihood's validity (raise
+        :class:`GlobalfitError`). ``ranges`` maps each model parameter to its (lo, hi) range."""
+
+    def loglike(self, point: Point) -> Any:
+        """log L at ``point`` (a JAX scalar); ``point`` exposes the model's capabilities."""
+        raise NotImplementedError
+
+    def expected(self, point: Point) -> dict[str, Any]:
+        """Expected counts per bin for each sample (signal and each background apart)."""
+        raise GlobalfitError(f"Likelihood {self.name!r} is not a counting experiment.")
+
+    # -- helpers ---------------------------------------------------------------------------
+    def nuisance_prior(self, short: str, spec: Any) -> Prior:
+        return prior_from_spec(f"{self.name}.{short}", spec)
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        return {
+            "name": cls.name,
+            "requires": sorted(cls.requires),
+            "citation": cls.citation,
+            "validity": cls.validity,
+            "options": {k: v for k, v in cls.options.items()},
+            "doc": (inspect.getdoc(cls) or "").split("\n\n")[0],
+        }

@@ -1,0 +1,1 @@
+"""Leptonic-scalar decays: mesons, tau, Z invisible width and W decays."""

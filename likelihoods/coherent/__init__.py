@@ -1,1 +1,5 @@
-"""COHERENT: coherent elastic neutrino-nucleus scattering at the SNS (CsI 2017, LAr 2020, CsI 2021)."""
+"""COHERENT: coherent elastic neutrino-nucleus scattering at the SNS.
+
+Likelihoods ``coherent_csi_2017``, ``coherent_lar_2020`` and ``coherent_csi_2021``
+(docs/coherent.md).
+"""

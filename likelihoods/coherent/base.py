@@ -1,0 +1,124 @@
+"""Shared base of the COHERENT likelihoods: a data set is a card plus a detector response.
+
+At set-up, for each target nucleus n, signal flavour f (prompt nu_mu, delayed nu_e, nubar_mu) and
+analysis energy bin i, the parameter-independent matrix
+
+    A[f, n, i, k] = N_n Phi (G_F^2 M_n / pi) w_k F_n^2(T_k) K_f(T_k; M_n) R_n[i, k]
+
+is tabulated on a recoil grid T_k (trapezoid weights w_k; K_f the flux-averaged kinematic factor of
+flux.py; R_n the detector response: quenching, light yield, resolution, efficiency). A likelihood
+call then evaluates eps(q2 = 2 M_n T_k) from the model, the weak charges Q^2 (cross_section.py) and
+one contraction: counts[f, i] = sum_{n,k} A[f, n, i, k] Q^2_{n,k,a(f)}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import gammaln
+
+from globalfit.constants import AVOGADRO, G_F
+from globalfit.errors import GlobalfitError
+from globalfit.likelihood import Likelihood
+from globalfit.models.base import Model, Point
+from likelihoods.coherent import flux as fl
+from likelihoods.coherent.cross_section import (
+    INV_GEV2_TO_CM2,
+    Nucleus,
+    charges_squared,
+    weak_couplings,
+)
+from likelihoods.coherent.form_factors import FORM_FACTORS, form_factor
+
+
+def poisson_loglike(n, mu):
+    """Sum over bins of log Poisson(n | mu), safe at mu -> 0."""
+    mu = jnp.maximum(mu, 1e-12)
+    return jnp.sum(n * jnp.log(mu) - mu - gammaln(n + 1.0))
+
+
+class CEvNSLikelihood(Likelihood):
+    """Base class: reads ``[beam]`` and ``[target]`` from the card, tabulates the flux x response
+    matrices, and gives the CEvNS counts per flavour and energy bin (:meth:`signal_energy`)."""
+
+    requires = frozenset({"eps_vector"})
+    validity = "stopped-pion neutrinos (E < 52.8 MeV); any Z' mass above 1e-6 GeV"
+    options: dict[str, Any] = {"form_factor": "helm", "weak_couplings": "tree", "n_recoil": 200}
+
+    # -- to override ---------------------------------------------------------------------------
+    def response(self, nucleus: Nucleus, T_kev: np.ndarray) -> np.ndarray:
+        """Probability that a recoil T [keVnr] is observed (and accepted) in each energy bin:
+        shape (n_energy_bins, len(T_kev))."""
+        raise NotImplementedError
+
+    def setup_data(self) -> None:
+        """Read observed counts and backgrounds (called before the signal tables are built)."""
+
+    # -- set-up ----------------------------------------------------------------------------------
+    def setup(self) -> None:
+        if self.config["form_factor"] not in FORM_FACTORS:
+            form_factor(self.config["form_factor"], np.ones(1), 1.0, 1.0)  # raises the error
+        self.gp, self.gn = weak_couplings(self.config["weak_couplings"])
+        n_rec = int(self.config["n_recoil"])
+        if n_rec < 20:
+            raise GlobalfitError(f"Option n_recoil of {self.name!r} must be at least 20.")
+        beam, target = self.card["beam"], self.card["target"]
+        self.nuclei = [Nucleus(d["name"], int(d["Z"]), int(d["N"]), float(d["atomic_mass_u"]))
+                       for d in target["nuclei"]]
+        counts = [int(d.get("per_molecule", 1)) for d in target["nuclei"]]
+        molar_g = sum(c * n.atomic_mass_u for c, n in zip(counts, self.nuclei, strict=True))
+        molecules = target["mass_kg"] * 1e3 / molar_g * AVOGADRO
+        self.flux = fl.flux_per_cm2(beam["nu_per_flavour_per_pot"], beam["pot"], beam["distance_m"])
+        self.setup_data()
+        mmu = fl.masses()[1]
+        tables, q2s = [], []
+        for c, nuc in zip(counts, self.nuclei, strict=True):
+            M = nuc.mass_gev
+            T = np.geomspace(float(self.card["target"].get("t_min_kev", 0.1)) * 1e-6,
+                             fl.t_max(mmu / 2, M), n_rec)
+            w = np.zeros_like(T)
+            w[1:] += 0.5 * np.diff(T)
+            w[:-1] += 0.5 * np.diff(T)
+            F2 = form_factor(self.config["form_factor"], T, M, nuc.A) ** 2
+            pref = c * molecules * self.flux * G_F**2 * M / np.pi * INV_GEV2_TO_CM2
+            R = self.response(nuc, T * 1e6)  # (bins, k)
+            tab = [pref * w * F2 * fl.kernel(T, M, f) * R for f in fl.SIGNAL_FLAVOURS]
+            tables.append(np.stack(tab))  # (f, bins, k)
+            q2s.append(2 * M * T)
+        self.A = jnp.asarray(np.stack(tables, axis=1))  # (f, n, bins, k)
+        self.q2 = jnp.asarray(np.stack(q2s))  # (n, k)
+        self.Zs = jnp.asarray([float(n.Z) for n in self.nuclei])[:, None, None]
+        self.Ns = jnp.asarray([float(n.N) for n in self.nuclei])[:, None, None]
+        self._aidx = jnp.asarray([fl.FLAVOUR_INDEX[f] for f in fl.SIGNAL_FLAVOURS])
+
+    # -- physics ---------------------------------------------------------------------------------
+    def charges(self, point: Point):
+        """Q^2_eff on the recoil grid, shape (n, k, f) for the signal flavours."""
+        eps = point.eps_vector(self.q2)  # (n, k, 3, 3, 3)
+        eu, ed = eps[..., 1, :, :], eps[..., 2, :, :]
+        Z, N = self.Zs[..., None], self.Ns[..., None]
+        q = Z * (2 * eu + ed) + N * (eu + 2 * ed) + (Z * self.gp + N * self.gn) * jnp.eye(3)
+        q2 = jnp.sum(jnp.real(q) ** 2 + jnp.imag(q) ** 2, axis=-1)  # (n, k, a)
+        return q2[..., self._aidx]
+
+    def signal_energy(self, point: Point):
+        """CEvNS counts per signal flavour and energy bin, shape (3, n_bins)."""
+        return jnp.einsum("fnik,nkf->fi", self.A, self.charges(point))
+
+    def time_fractions(self, edges_us, efficiency=None) -> np.ndarray:
+        """Fractions of each signal flavour's events per time bin, shape (3, n_t), from the
+        card's POT trace ``[timing] trace_mean_us, trace_sigma_us``."""
+        tm = self.card["timing"]
+        return np.stack([fl.time_pdf(np.asarray(edges_us, float), f, tm["trace_mean_us"],
+                                     tm["trace_sigma_us"], efficiency)
+                         for f in fl.SIGNAL_FLAVOURS])
+
+    def check_model(self, model: Model, ranges) -> None:
+        if "m_zprime" in ranges and ranges["m_zprime"][0] <= 0:
+            raise GlobalfitError(f"{self.name!r} needs m_zprime > 0.")
+
+
+# re-exported for the tests
+__all__ = ["CEvNSLikelihood", "charges_squared", "poisson_loglike"]

@@ -18,6 +18,8 @@ from typing import Any
 from globalfit.errors import DataReleaseMissing, unknown
 
 ENV = "GLOBALFIT_DATA_DIR"
+#: Releases read in this process (recorded in every result's provenance).
+USED: set[str] = set()
 
 
 @functools.cache
@@ -68,6 +70,7 @@ def release_path(name: str) -> Path:
             f"'globalfit data fetch {name}', or set {ENV} to a folder holding "
             f"{info['folder']}/ (source: {info['source']})."
         )
+    USED.add(name)
     return folder
 
 

@@ -98,3 +98,16 @@ class ZprimeModel(Model):
 
     def zprime_couplings(self, params: Mapping[str, Any]) -> ZprimeCouplings:
         return ZprimeCouplings(params["g_prime"], params["m_zprime"], self.fermion_charges())
+
+    def partial_widths(self, g_prime: Any = 1.0, m_zprime: Any = 1.0) -> dict[str, Any]:
+        """Partial widths [GeV] by fermion (u d c s t b e mu tau nu_e nu_mu nu_tau); see
+        :mod:`globalfit.models.zprime_widths` for the formulas and thresholds."""
+        from globalfit.models.zprime_widths import partial_widths
+
+        return partial_widths(g_prime, m_zprime, self.fermion_charges())
+
+    def branching_ratios(self, g_prime: Any = 1.0, m_zprime: Any = 1.0) -> dict[str, Any]:
+        """Branching ratios {"ee", "mumu", "tautau", "nunu", "qq"} at mass ``m_zprime`` [GeV]."""
+        from globalfit.models.zprime_widths import branching_ratios
+
+        return branching_ratios(g_prime, m_zprime, self.fermion_charges())

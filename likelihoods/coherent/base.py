@@ -107,12 +107,14 @@ class CEvNSLikelihood(Likelihood):
         """CEvNS counts per signal flavour and energy bin, shape (3, n_bins)."""
         return jnp.einsum("fnik,nkf->fi", self.A, self.charges(point))
 
-    def time_fractions(self, edges_us, efficiency=None) -> np.ndarray:
+    def time_fractions(self, edges_us, efficiency=None, trace=None) -> np.ndarray:
         """Fractions of each signal flavour's events per time bin, shape (3, n_t), from the
-        card's POT trace ``[timing] trace_mean_us, trace_sigma_us``."""
-        tm = self.card["timing"]
-        return np.stack([fl.time_pdf(np.asarray(edges_us, float), f, tm["trace_mean_us"],
-                                     tm["trace_sigma_us"], efficiency)
+        card's POT trace ``[timing] trace_mean_us, trace_sigma_us`` or a tabulated prompt
+        profile ``trace = (t_us, weight)``."""
+        tm = self.card.get("timing", {})
+        return np.stack([fl.time_pdf(np.asarray(edges_us, float), f,
+                                     tm.get("trace_mean_us", 0.44), tm.get("trace_sigma_us", 0.15),
+                                     efficiency, trace=trace)
                          for f in fl.SIGNAL_FLAVOURS])
 
     def check_model(self, model: Model, ranges) -> None:
@@ -121,4 +123,17 @@ class CEvNSLikelihood(Likelihood):
 
 
 # re-exported for the tests
-__all__ = ["CEvNSLikelihood", "charges_squared", "poisson_loglike"]
+__all__ = ["CEvNSLikelihood", "charges_squared", "make_point", "poisson_loglike"]
+
+
+def make_point(lik: Likelihood, model: str | Model = "nsi", model_options=None,
+               nuisance=None, **params) -> Point:
+    """A Point of ``model`` (defaults plus ``params``) with every nuisance of ``lik`` at 0 unless
+    given in ``nuisance``: for tests, validation and plots."""
+    from globalfit.models import get_model
+
+    m = model if isinstance(model, Model) else get_model(model, **dict(model_options or {}))
+    vals = {k: jnp.asarray(v, float) for k, v in {**m.defaults(), **params}.items()}
+    nus = {k: jnp.asarray(0.0) for k in lik.nuisance_priors()}
+    nus.update({k: jnp.asarray(v, float) for k, v in (nuisance or {}).items()})
+    return Point(m, vals, nus)

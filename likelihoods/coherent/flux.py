@@ -100,15 +100,19 @@ def flux_per_cm2(r: float, pot: float, distance_m: float) -> float:
     return r * pot / (4 * np.pi * (distance_m * 100.0) ** 2)
 
 
-def time_pdf(edges_us: np.ndarray, flavour: str, mean_us: float, sigma_us: float,
-             efficiency=None, dt_us: float = 0.002) -> np.ndarray:
+def time_pdf(edges_us: np.ndarray, flavour: str, mean_us: float = 0.44, sigma_us: float = 0.15,
+             efficiency=None, dt_us: float = 0.002, trace=None) -> np.ndarray:
     """Fraction of one flavour's events in each time bin [us] (plus optional time efficiency
-    eff(t), applied on the fine grid). Gaussian POT trace convolved with exp(-t/tau_pi) and, for
-    the delayed flavours, with exp(-t/tau_mu); numerical convolution on a ``dt_us`` grid."""
+    eff(t), applied on the fine grid). POT trace (Gaussian, or ``trace = (t_us, weight)`` tabulated
+    and used as the prompt profile) convolved with exp(-t/tau_pi) and, for the delayed flavours,
+    with exp(-t/tau_mu); numerical convolution on a ``dt_us`` grid."""
     t = np.arange(-2.0, max(edges_us[-1], 0) + 40.0, dt_us)
-    trace = np.exp(-0.5 * ((t - mean_us) / sigma_us) ** 2)
     u = np.arange(0, 40.0, dt_us)
-    pdf = np.convolve(trace, np.exp(-u / TAU_PI_US), mode="full")[: t.size]
+    if trace is None:
+        trace = np.exp(-0.5 * ((t - mean_us) / sigma_us) ** 2)
+        pdf = np.convolve(trace, np.exp(-u / TAU_PI_US), mode="full")[: t.size]
+    else:
+        pdf = np.interp(t, trace[0], trace[1], left=0.0, right=0.0)
     if flavour != "numu":
         pdf = np.convolve(pdf, np.exp(-u / TAU_MU_US), mode="full")[: t.size]
     pdf /= pdf.sum()

@@ -1,0 +1,250 @@
+"""Command line: ``globalfit list | run | summary | plot | compare | scan | data``.
+
+Errors the user can cause print one sentence on stderr and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_USER_ERROR = 2
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 140)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from globalfit.models import MODELS, get_model
+    from globalfit.registry import likelihood_class, list_likelihoods
+    from globalfit.samplers import SAMPLERS
+
+    info = {
+        "likelihoods": {n: likelihood_class(n).describe() for n in list_likelihoods()},
+        "models": {n: get_model(n).describe() for n in sorted(MODELS)},
+        "samplers": sorted(SAMPLERS),
+    }
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    from rich.table import Table
+
+    c = _console()
+    t = Table(title="likelihoods")
+    for col in ("name", "needs", "citation", "validity"):
+        t.add_column(col, overflow="fold")
+    for n, d in info["likelihoods"].items():
+        t.add_row(n, ", ".join(d["requires"]) or "-", d["citation"], d["validity"])
+    c.print(t)
+    t = Table(title="models")
+    for col in ("name", "capabilities", "parameters"):
+        t.add_column(col, overflow="fold")
+    for n, d in info["models"].items():
+        t.add_row(n, ", ".join(d["capabilities"]), ", ".join(d["parameters"]))
+    c.print(t)
+    c.print("samplers: " + ", ".join(info["samplers"]))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from globalfit.runner import run_card
+
+    run_dir, summary = run_card(args.card, out=args.out, sampler=args.sampler, resume=args.resume,
+                                force=args.force, progress=not args.quiet)
+    _print_summary(summary, run_dir)
+    return 0
+
+
+def _fmt(x: Any) -> str:
+    if isinstance(x, list):
+        return "[" + ", ".join(_fmt(v) for v in x) + "]"
+    return f"{x:.4g}" if isinstance(x, float) else str(x)
+
+
+def _print_summary(summary: dict[str, Any], run_dir: Path | str) -> None:
+    from rich.table import Table
+
+    c = _console()
+    s = summary["sampler"]
+    ev = summary.get("evidence")
+    head = (f"{run_dir}: model {summary['model']['name']}, "
+            f"{', '.join(summary['likelihoods']) or 'no likelihood'}; {s['name']} "
+            f"({s['wall_time_s']:.1f} s, {s['likelihood_calls']} calls)")
+    if ev:
+        head += f"; log Z = {ev['logz']:.3f} ± {ev['logz_err']:.3f}"
+    c.print(head)
+    t = Table()
+    for col in ("parameter", "mean", "sd", "68% HDI", "95% HDI", "95% upper"):
+        t.add_column(col)
+    for n, p in summary["parameters"].items():
+        t.add_row(n, _fmt(p["mean"]), _fmt(p["sd"]), _fmt(p["hdi68"]), _fmt(p["hdi95"]),
+                  _fmt(p["upper95"]))
+    c.print(t)
+    d = summary.get("diagnostics", {})
+    if d.get("divergences") is not None:
+        c.print(f"divergences: {d['divergences']}; min ESS "
+                f"{min(d['ess'].values()) if isinstance(d.get('ess'), dict) else d.get('ess')}"
+                + (f"; max R-hat {max(d['r_hat'].values()):.3f}" if d.get("r_hat") else ""))
+    elif d.get("ess") is not None:
+        c.print(f"effective sample size: {_fmt(d['ess'])}")
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from globalfit.results import load_summary
+
+    summary = load_summary(args.dir)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print_summary(summary, args.dir)
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from globalfit.compare import overlay_corner
+
+    out = Path(args.out or (Path(args.dirs[0]) / ("corner.png" if len(args.dirs) == 1
+                                                   else "overlay.png")))
+    overlay_corner(args.dirs, out, labels=args.labels)
+    print(out)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from globalfit.compare import compare_runs, overlay_corner
+
+    res = compare_runs(args.dirs)
+    if args.json:
+        print(json.dumps(res, indent=2))
+    else:
+        c = _console()
+        t = Table(title="68% / 95% intervals and 95% upper limits")
+        for col in ("parameter", "run", "sampler", "mean", "68% HDI", "95% HDI", "95% upper"):
+            t.add_column(col, overflow="fold")
+        for r in res["rows"]:
+            t.add_row(r["parameter"], r["run"], r["sampler"], _fmt(r["mean"]), _fmt(r["hdi68"]),
+                      _fmt(r["hdi95"]), _fmt(r["upper95"]))
+        c.print(t)
+        for d, e in res["evidence"].items():
+            c.print(f"log Z  {d}: {e['logz']:.3f} ± {e['logz_err']:.3f}")
+        for b in res["bayes_factors"]:
+            c.print(f"ln B  {b['runs'][0]} / {b['runs'][1]} = {b['ln_B']:.3f} ± {b['err']:.3f}")
+        for f in res["flags"]:
+            c.print(f"[bold red]DISAGREE[/] {f}")
+        if not res["flags"]:
+            c.print("no disagreement between samplers beyond Monte Carlo errors"
+                    if any(True for _ in res["rows"]) else "")
+    if args.plot:
+        overlay_corner(args.dirs, args.plot)
+    return 1 if res["flags"] and args.strict else 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from globalfit.scan import run_scan
+
+    base = run_scan(args.card, args.over, out=args.out, jobs=args.jobs, sampler=args.sampler,
+                    progress=not args.quiet)
+    print(f"{base / 'scan.csv'}\n{base / 'scan.png'}")
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from globalfit import data
+
+    names = args.names or sorted(data.releases())
+    if args.action == "fetch":
+        for n in names:
+            print(data.fetch(n))
+        return 0
+    t = Table(title=f"data releases (${data.ENV} = {os.environ.get(data.ENV, 'unset')})")
+    for col in ("release", "status", "where", "title"):
+        t.add_column(col, overflow="fold")
+    bad = 0
+    for n in names:
+        if args.action == "status":
+            s = data.status(n)
+            state = "ok" if s["ok"] else ("missing" if s["path"] is None
+                                          else f"hash mismatch: {', '.join(s['bad'][:3])}")
+            bad += not s["ok"]
+            t.add_row(n, state, s["path"] or "-", s["title"])
+        else:
+            info = data.releases()[n]
+            where = data.locate(n)
+            t.add_row(n, "present" if where else "absent", str(where or info["source"]),
+                      info["title"])
+    _console().print(t)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="globalfit", description="Bayesian global fits of NSI.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("list", help="likelihoods, models and samplers")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_list)
+    s = sub.add_parser("run", help="run a card")
+    s.add_argument("card")
+    s.add_argument("--out", help="result folder (default: the card's [output] dir)")
+    s.add_argument("--sampler", help="dynesty | nuts (overrides the card)")
+    s.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    s.add_argument("--force", action="store_true", help="overwrite a finished result")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.set_defaults(func=cmd_run)
+    s = sub.add_parser("summary", help="print a result's summary")
+    s.add_argument("dir")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_summary)
+    s = sub.add_parser("plot", help="corner plot of one run or an overlay of several")
+    s.add_argument("dirs", nargs="+")
+    s.add_argument("--out")
+    s.add_argument("--labels", nargs="+")
+    s.set_defaults(func=cmd_plot)
+    s = sub.add_parser("compare", help="compare runs: intervals, evidences, Bayes factors")
+    s.add_argument("dirs", nargs="+")
+    s.add_argument("--plot", help="write an overlaid corner plot here")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--strict", action="store_true", help="exit 1 when samplers disagree")
+    s.set_defaults(func=cmd_compare)
+    s = sub.add_parser("scan", help="run a card over a grid of one parameter")
+    s.add_argument("card")
+    s.add_argument("--over", required=True, help="PARAM=logspace(a,b,n) | linspace(..) | v1,v2")
+    s.add_argument("--out")
+    s.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    s.add_argument("--sampler")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_scan)
+    s = sub.add_parser("data", help="public data releases")
+    s.add_argument("action", choices=["list", "fetch", "status"])
+    s.add_argument("names", nargs="*")
+    s.set_defaults(func=cmd_data)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from globalfit.errors import GlobalfitError
+
+    try:
+        return args.func(args)
+    except GlobalfitError as exc:
+        print(f"globalfit: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("globalfit: interrupted; `globalfit run CARD --resume` continues a dynesty run.",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

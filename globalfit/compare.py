@@ -1,0 +1,101 @@
+"""Compare runs: intervals per parameter, evidences and Bayes factors, overlaid corner plots,
+and a consistency check between runs of the same card with different samplers."""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from globalfit.errors import GlobalfitError
+from globalfit.results import load_samples, load_summary
+
+
+def _card_without_sampler(summary: dict[str, Any]) -> dict[str, Any]:
+    card = copy.deepcopy(summary["provenance"]["card"])
+    card.pop("sampler", None)
+    card.pop("output", None)
+    return card
+
+
+def _ess(summary: dict[str, Any], name: str) -> float:
+    ess = summary["diagnostics"].get("ess")
+    if isinstance(ess, dict):
+        return float(ess.get(name, 100.0))
+    return float(ess or 100.0)
+
+
+def consistency_flags(a: dict[str, Any], b: dict[str, Any], nsigma: float = 4.0
+                      ) -> list[str]:
+    """Parameters whose posterior mean or 95% upper limit differ between two runs beyond their
+    Monte Carlo errors (sd/sqrt(ESS) for the mean; 2 sd/sqrt(ESS) for the 95% quantile, a
+    conservative bound on its standard error) by more than ``nsigma``."""
+    flags = []
+    for name, pa in a["parameters"].items():
+        pb = b["parameters"].get(name)
+        if pb is None:
+            continue
+        ea, eb = _ess(a, name), _ess(b, name)
+        se_mean = math.hypot(pa["sd"] / math.sqrt(ea), pb["sd"] / math.sqrt(eb))
+        se_q = 2.0 * math.hypot(pa["sd"] / math.sqrt(ea), pb["sd"] / math.sqrt(eb))
+        dm = abs(pa["mean"] - pb["mean"])
+        dq = abs(pa["upper95"] - pb["upper95"])
+        if dm > nsigma * se_mean or dq > nsigma * se_q:
+            flags.append(f"{name}: mean {pa['mean']:.4g} vs {pb['mean']:.4g}, upper95 "
+                         f"{pa['upper95']:.4g} vs {pb['upper95']:.4g} (beyond {nsigma:g} sigma "
+                         "of Monte Carlo error)")
+    return flags
+
+
+def compare_runs(dirs: list[str | Path]) -> dict[str, Any]:
+    """Table rows per parameter and run, evidences, Bayes factors, sampler-consistency flags."""
+    if len(dirs) < 1:
+        raise GlobalfitError("compare needs at least one run folder.")
+    summaries = {str(d): load_summary(d) for d in dirs}
+    names = list(dict.fromkeys(p for s in summaries.values() for p in s["parameters"]))
+    rows = []
+    for p in names:
+        for d, s in summaries.items():
+            if p in s["parameters"]:
+                q = s["parameters"][p]
+                rows.append({"parameter": p, "run": d, "sampler": s["sampler"]["name"],
+                             "mean": q["mean"], "hdi68": q["hdi68"], "hdi95": q["hdi95"],
+                             "upper95": q["upper95"]})
+    evid = {d: s["evidence"] for d, s in summaries.items() if s.get("evidence")}
+    bayes = []
+    keys = list(evid)
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            a, b = evid[keys[i]], evid[keys[j]]
+            bayes.append({"runs": [keys[i], keys[j]], "ln_B": a["logz"] - b["logz"],
+                          "err": math.hypot(a["logz_err"], b["logz_err"])})
+    flags = []
+    items = list(summaries.items())
+    for i in range(len(items)):
+        for j in range(i + 1, len(items)):
+            (da, sa), (db, sb) = items[i], items[j]
+            if (sa["sampler"]["name"] != sb["sampler"]["name"]
+                    and _card_without_sampler(sa) == _card_without_sampler(sb)):
+                for f in consistency_flags(sa, sb):
+                    flags.append(f"{da} ({sa['sampler']['name']}) vs {db} "
+                                 f"({sb['sampler']['name']}): {f}")
+    return {"rows": rows, "evidence": evid, "bayes_factors": bayes, "flags": flags,
+            "parameters": names}
+
+
+def overlay_corner(dirs: list[str | Path], path: str | Path, labels: list[str] | None = None
+                   ) -> Path:
+    from globalfit.plots import corner_plot
+
+    runs = [load_samples(d) for d in dirs]
+    summ = load_summary(dirs[0])
+    logp = [n for n, p in summ.get("priors", {}).items() if p.get("prior") == "loguniform"]
+    common = [p for p in runs[0] if all(p in r for r in runs)]
+    if not common:
+        raise GlobalfitError("The runs share no parameter to plot.")
+    labels = labels or [f"{Path(d).name} ({load_summary(d)['sampler']['name']})" for d in dirs]
+    return corner_plot([{k: np.asarray(r[k]) for k in common} for r in runs], labels, path,
+                       params=common, log_params=logp)

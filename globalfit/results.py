@@ -1,0 +1,223 @@
+"""Result folders (architecture.md, "Results"): posterior.nc, summary.json, corner.png.
+
+Every file is written to a temporary name and renamed, and summary.json is written last: a folder
+without summary.json is not a finished result (an interrupted run leaves only its checkpoint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import warnings
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from globalfit.card import RunCard
+from globalfit.errors import GlobalfitError
+from globalfit.samplers.base import SamplerOutput
+
+SUMMARY = "summary.json"
+POSTERIOR = "posterior.nc"
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def is_finished(run_dir: Path) -> bool:
+    return (Path(run_dir) / SUMMARY).is_file()
+
+
+def parameter_summary(x: np.ndarray) -> dict[str, Any]:
+    """mean, sd, median, 68% and 95% HDIs, one-sided 95% upper and lower limits of 1-D samples."""
+    import arviz as az
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hdi68 = az.hdi(x, hdi_prob=0.68)
+        hdi95 = az.hdi(x, hdi_prob=0.95)
+    return {
+        "mean": float(np.mean(x)), "sd": float(np.std(x, ddof=1)) if x.size > 1 else 0.0,
+        "median": float(np.median(x)),
+        "hdi68": [float(v) for v in hdi68], "hdi95": [float(v) for v in hdi95],
+        "upper95": float(np.quantile(x, 0.95)), "lower95": float(np.quantile(x, 0.05)),
+    }
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                             capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def provenance(fit: Any, card: RunCard, seed: Any) -> dict[str, Any]:
+    import jax
+
+    from globalfit import __version__
+    from globalfit.data import USED, releases
+
+    libs = {}
+    for lib in ("jax", "jaxlib", "numpyro", "dynesty", "arviz", "numpy", "scipy", "particle"):
+        try:
+            libs[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            libs[lib] = None
+    cards = {}
+    for lik in fit.likelihoods:
+        if lik.card_file:
+            cards[lik.name] = "sha256:" + _sha256(lik.card_path())
+    return {
+        "package_version": __version__, "git_commit": _git_commit(), "card": card.raw,
+        "card_path": str(card.path) if card.path else None,
+        "data_hashes": {"data_cards": cards,
+                        "releases": {r: releases()[r]["files"] for r in sorted(USED)}},
+        "library_versions": libs, "python": platform.python_version(),
+        "device": f"{jax.default_backend()}: {', '.join(str(d) for d in jax.devices())}",
+        "seed": seed,
+    }
+
+
+def build_inference_data(fit: Any, out: SamplerOutput, nprior: int = 2000):
+    """ArviZ InferenceData: posterior, sample_stats, log_likelihood per likelihood, prior
+    (and, for nested sampling, the raw weighted samples in the group ``nested_samples``)."""
+    import arviz as az
+    import xarray as xr
+
+    names = fit.parameters
+    samples = out.samples
+    comps = fit.loglike_components(samples.reshape(-1, fit.ndim))
+    loglik = {k: np.asarray(v).reshape(samples.shape[:2]) for k, v in comps.items()}
+    rng = np.random.default_rng(0)
+    prior = fit.prior_transform(rng.random((nprior, fit.ndim)))
+    stats = dict(out.sample_stats)
+    stats["lp"] = np.asarray(fit.logpost(samples.reshape(-1, fit.ndim))).reshape(samples.shape[:2])
+    idata = az.from_dict(
+        posterior={n: samples[..., i] for i, n in enumerate(names)},
+        sample_stats=stats,
+        log_likelihood=loglik or None,
+        prior={n: prior[None, :, i] for i, n in enumerate(names)},
+    )
+    if out.weighted is not None:
+        w = out.weighted
+        ds = xr.Dataset(
+            {**{n: ("sample", w["samples"][:, i]) for i, n in enumerate(names)},
+             "logwt": ("sample", w["logwt"]), "logl": ("sample", w["logl"])},
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            idata.add_groups({"nested_samples": ds})
+    return idata
+
+
+def best_fit(fit: Any, out: SamplerOutput) -> dict[str, Any]:
+    """The highest-likelihood point among the samples, with chi2 = -2 log L per likelihood."""
+    pts = out.weighted["samples"] if out.weighted is not None else out.samples.reshape(-1, fit.ndim)
+    ll = np.asarray(fit.loglike(pts))
+    i = int(np.nanargmax(ll))
+    comps = fit.loglike_components(pts[i])
+    return {
+        "point": {n: float(pts[i, k]) for k, n in enumerate(fit.parameters)},
+        "loglike": float(ll[i]),
+        "chi2": {k: float(-2 * v) for k, v in comps.items()},
+    }
+
+
+def write_run(run_dir: Path, fit: Any, card: RunCard, out: SamplerOutput,
+              corner: bool = True) -> dict[str, Any]:
+    """Write posterior.nc, corner.png and (last) summary.json into ``run_dir``."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    idata = build_inference_data(fit, out)
+    atomic_write(run_dir / POSTERIOR, lambda p: idata.to_netcdf(str(p), engine="h5netcdf"))
+    flat = out.samples.reshape(-1, fit.ndim)
+    summary = {
+        "model": {"name": fit.model.name, "options": fit.model.options},
+        "likelihoods": {lik.name: {"config": _jsonable(lik.config), "citation": lik.citation}
+                        for lik in fit.likelihoods},
+        "sampler": {"name": out.sampler, "settings": _jsonable(out.settings),
+                    "seed": out.settings.get("seed"), "wall_time_s": out.wall_time,
+                    "likelihood_calls": out.ncall},
+        "evidence": ({"logz": out.logz, "logz_err": out.logz_err} if out.logz is not None
+                     else None),
+        "priors": {n: fit.priors[n].to_spec() for n in fit.parameters},
+        "fixed": dict(fit.fixed),
+        "parameters": {n: parameter_summary(flat[:, i]) for i, n in enumerate(fit.parameters)},
+        "best_fit": best_fit(fit, out),
+        "diagnostics": _jsonable({"ess": out.diagnostics.get("ess"),
+                                  "r_hat": out.diagnostics.get("r_hat"),
+                                  "divergences": out.diagnostics.get("divergences"),
+                                  **{k: v for k, v in out.diagnostics.items()
+                                     if k not in ("ess", "r_hat", "divergences")}}),
+        "provenance": provenance(fit, card, out.settings.get("seed")),
+    }
+    if corner and fit.ndim >= 1:
+        from globalfit.plots import corner_plot
+
+        corner_plot([load_samples_from(idata, fit.parameters)], [card.title or run_dir.name],
+                    run_dir / "corner.png", log_params=_log_params(fit))
+    text = json.dumps(_jsonable(summary), indent=2, allow_nan=True)
+    atomic_write(run_dir / SUMMARY, lambda p: p.write_text(text))
+    return summary
+
+
+def _log_params(fit: Any) -> list[str]:
+    return [n for n in fit.parameters if fit.priors[n].kind == "loguniform"]
+
+
+def load_samples_from(idata: Any, names: list[str] | None = None) -> dict[str, np.ndarray]:
+    post = idata.posterior
+    names = names or list(post.data_vars)
+    return {n: np.asarray(post[n]).ravel() for n in names}
+
+
+def load_summary(run_dir: str | Path) -> dict[str, Any]:
+    path = Path(run_dir) / SUMMARY
+    if not path.is_file():
+        raise GlobalfitError(f"{run_dir} holds no finished result (no {SUMMARY}).")
+    return json.loads(path.read_text())
+
+
+def load_samples(run_dir: str | Path) -> dict[str, np.ndarray]:
+    """Equally weighted posterior samples of a finished run, by parameter."""
+    import arviz as az
+
+    load_summary(run_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        idata = az.from_netcdf(str(Path(run_dir) / POSTERIOR), engine="h5netcdf")
+    return load_samples_from(idata)
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, np.generic):
+        return x.item()
+    if hasattr(x, "item") and getattr(x, "shape", None) == ():
+        return x.item()
+    return x

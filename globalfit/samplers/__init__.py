@@ -1,0 +1,24 @@
+"""Samplers behind one interface: ``run(fit, card, run_dir, resume, progress) -> SamplerOutput``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from globalfit.errors import unknown
+from globalfit.samplers import dynesty_sampler, nuts_sampler
+from globalfit.samplers.base import SamplerOutput
+
+SAMPLERS: dict[str, Callable[..., SamplerOutput]] = {
+    "dynesty": dynesty_sampler.run,
+    "nuts": nuts_sampler.run,
+}
+SETTINGS = {"dynesty": dynesty_sampler.settings_for, "nuts": nuts_sampler.settings_for}
+
+
+def get_sampler(name: str) -> Callable[..., SamplerOutput]:
+    if name not in SAMPLERS:
+        raise unknown("sampler", name, SAMPLERS)
+    return SAMPLERS[name]
+
+
+__all__ = ["SAMPLERS", "SamplerOutput", "get_sampler"]

@@ -1,0 +1,226 @@
+"""Binned Asimov projection of a long-baseline experiment (physics.md section 2, "Projections").
+
+A subclass describes, in ``build()``, one true-energy grid (probabilities are computed once per
+point there, for neutrinos and antineutrinos) and samples made of components. A component is one
+channel: an initial flavour in the beam, a final flavour (or NC), neutrino or antineutrino, and a
+response matrix R[reco bin, true bin] that already holds flux x cross section x exposure x
+efficiency x energy resolution; its expected counts are R @ P(E_true). Each component belongs to
+a normalisation group of its sample (``sig``, ``nue_bkg``, ``numu_bkg``, ``nutau_bkg``,
+``nc_bkg``, ...) with a Gaussian systematic; the group nuisance b scales it by (1 + b).
+
+log L = -chi2 / 2 with the Poisson chi2 = 2 sum [N_th - N_obs + N_obs ln(N_obs / N_th)] against the
+Asimov counts at the truth point. Normalisations are either ``sampled`` (nuisances
+``NAME.<sample>_<group>`` with normal priors; the Fit adds the Gaussian pulls) or ``profiled``:
+per sample, the Gaussian (Neyman) approximation of the chi2 is minimised in closed form over its
+normalisations (a small linear solve), and the exact Poisson chi2 plus pulls is evaluated there.
+Both are differentiable; ``profiled`` leaves only the six oscillation parameters to sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from globalfit.errors import GlobalfitError
+from globalfit.likelihood import Likelihood
+from likelihoods.oscillation import nufit
+from likelihoods.oscillation.engine import OSC_NAMES, probabilities
+from priors import Normal, Prior
+
+FLAV = {"e": 0, "mu": 1, "tau": 2}
+NUISANCE_MODES = ("sampled", "profiled")
+
+
+@dataclass
+class Component:
+    """One channel of a sample: nu_{initial} -> nu_{final} (final None = NC, no oscillation)."""
+
+    name: str
+    group: str
+    initial: str
+    final: str | None
+    anti: bool
+    response: np.ndarray  # (n_reco, n_true) events per unit probability
+
+
+@dataclass
+class Sample:
+    name: str
+    components: list[Component] = field(default_factory=list)
+
+
+def poisson_chi2(n_th: Any, n_obs: Any) -> Any:
+    """2 sum [N_th - N_obs + N_obs ln(N_obs / N_th)] (bins with N_obs = 0 give 2 N_th)."""
+    n_th = jnp.maximum(n_th, 1e-30)
+    safe = jnp.where(n_obs > 0, n_obs, 1.0)
+    return 2.0 * jnp.sum(n_th - n_obs + jnp.where(n_obs > 0, n_obs * jnp.log(safe / n_th), 0.0))
+
+
+def eps_from_truth(truth: dict[str, Any]) -> np.ndarray:
+    """3x3 real symmetric eps in matter from truth keys eps_ee, eps_mumu, eps_tautau, eps_emu, ..."""
+    idx = {"ee": (0, 0), "mumu": (1, 1), "tautau": (2, 2), "emu": (0, 1), "etau": (0, 2),
+           "mutau": (1, 2)}
+    m = np.zeros((3, 3), complex)
+    for k, v in truth.items():
+        if k.startswith("eps_"):
+            ab = k[4:]
+            if ab not in idx:
+                raise GlobalfitError(f"Unknown truth entry {k!r}: use eps_ee, eps_mumu, eps_tautau, "
+                                     "eps_emu, eps_etau, eps_mutau (eps in matter, per electron).")
+            i, j = idx[ab]
+            m[i, j] = v
+            m[j, i] = np.conj(v)
+    return m
+
+
+class OscillationExperiment(Likelihood):
+    """Base class of ``dune`` and ``t2hk`` (module docstring)."""
+
+    requires = frozenset({"eps_matter"})
+    #: systematic (1 sigma) per normalisation group, set by the subclass
+    systematics: dict[str, float] = {}
+    #: common options; subclasses extend
+    base_options: dict[str, Any] = {"mass_ordering": "NO", "truth": {}, "nuisances": "sampled",
+                                    "Yn": 1.0}
+
+    # subclass API ----------------------------------------------------------------------------
+    baseline_km: float
+    density: float
+    ye: float = 0.5
+
+    def build(self) -> tuple[np.ndarray, list[Sample], np.ndarray]:
+        """Return (true energies [GeV], samples, reco bin edges [GeV])."""
+        raise NotImplementedError
+
+    # set-up ----------------------------------------------------------------------------------
+    def setup(self) -> None:
+        nufit.check_ordering(self.config["mass_ordering"])
+        if self.config["nuisances"] not in NUISANCE_MODES:
+            raise GlobalfitError(f"nuisances must be 'sampled' or 'profiled', got "
+                                 f"{self.config['nuisances']!r}.")
+        truth = dict(self.config["truth"])
+        osc_over = {k: v for k, v in truth.items() if not k.startswith("eps_")}
+        self.truth_osc = nufit.truth_point(self.config["mass_ordering"], osc_over)
+        self.truth_eps = eps_from_truth(truth)
+        e_true, samples, edges = self.build()
+        self.e_true = jnp.asarray(e_true, float)
+        self.reco_edges = np.asarray(edges)
+        self.samples = samples
+        comps = [c for s in samples for c in s.components]
+        self._resp = jnp.asarray(np.stack([c.response for c in comps]))  # (C, R, T)
+        # index into [P_nu (9), P_nubar (9), 1 (NC)]
+        sel = []
+        for c in comps:
+            if c.final is None:
+                sel.append(18)
+            else:
+                sel.append(9 * int(c.anti) + 3 * FLAV[c.initial] + FLAV[c.final])
+        self._sel = jnp.asarray(sel)
+        # groups: one nuisance per (sample, group)
+        self.group_names: list[str] = []
+        gidx = []
+        self._sample_groups: list[list[int]] = []
+        self._sample_comps: list[list[int]] = []
+        k = 0
+        for s in samples:
+            groups_here: list[int] = []
+            comp_here: list[int] = []
+            for c in s.components:
+                gname = f"{s.name}_{c.group}"
+                if c.group not in self.systematics:
+                    raise GlobalfitError(f"No systematic for group {c.group!r}.")
+                if gname not in self.group_names:
+                    self.group_names.append(gname)
+                    groups_here.append(self.group_names.index(gname))
+                gidx.append(self.group_names.index(gname))
+                comp_here.append(k)
+                k += 1
+            self._sample_groups.append(groups_here)
+            self._sample_comps.append(comp_here)
+        self._gidx = jnp.asarray(gidx)
+        self._gsd = np.array([self.systematics[self._group_of(g)] for g in self.group_names])
+        # Asimov data at the truth point
+        comp = self._component_counts(self.truth_osc, jnp.asarray(self.truth_eps))
+        self.observed = [np.asarray(sum(comp[i] for i in ci)) for ci in self._sample_comps]
+
+    def _group_of(self, gname: str) -> str:
+        for s in self.samples:
+            if gname.startswith(s.name + "_"):
+                return gname[len(s.name) + 1:]
+        raise KeyError(gname)
+
+    # physics ---------------------------------------------------------------------------------
+    def probs(self, osc: dict[str, Any], eps: Any) -> Any:
+        """(n_true, 19): P_nu[a,b] (9), P_nubar[a,b] (9), 1."""
+        kw = dict(osc=osc, eps=eps, Ye=self.ye)
+        pn = probabilities(self.e_true, self.baseline_km, self.density, **kw)
+        pa = probabilities(self.e_true, self.baseline_km, self.density, antineutrino=True, **kw)
+        n = self.e_true.shape[0]
+        return jnp.concatenate([pn.reshape(n, 9), pa.reshape(n, 9), jnp.ones((n, 1))], axis=1)
+
+    def _component_counts(self, osc: dict[str, Any], eps: Any) -> Any:
+        p = self.probs(osc, eps)[:, self._sel]  # (T, C)
+        return jnp.einsum("crt,tc->cr", self._resp, p)
+
+    def _osc(self, point: Any) -> dict[str, Any]:
+        return {k: point[k] for k in OSC_NAMES}
+
+    # Likelihood API --------------------------------------------------------------------------
+    def shared_priors(self) -> dict[str, Prior]:
+        return nufit.shared_priors()
+
+    def nuisance_priors(self) -> dict[str, Prior]:
+        if self.config["nuisances"] == "profiled":
+            return {}
+        return {g: Normal(0.0, float(sd)) for g, sd in zip(self.group_names, self._gsd,
+                                                           strict=True)}
+
+    def _norms(self, point: Any) -> Any:
+        return jnp.stack([jnp.asarray(point[g], float) for g in self.group_names])
+
+    def expected(self, point: Any) -> dict[str, Any]:
+        """``{"<sample>:<group>": counts per reco bin}`` with the normalisations applied."""
+        comp = self._component_counts(self._osc(point), point.eps_matter(self.config["Yn"]))
+        if self.config["nuisances"] == "sampled":
+            comp = comp * (1.0 + self._norms(point)[self._gidx])[:, None]
+        out: dict[str, Any] = {}
+        for s, ci in zip(self.samples, self._sample_comps, strict=True):
+            for k, c in zip(ci, s.components, strict=True):
+                key = f"{s.name}:{c.group}"
+                out[key] = out[key] + comp[k] if key in out else comp[k]
+        return out
+
+    def chi2(self, point: Any) -> Any:
+        """Poisson chi2 of all samples (plus the normalisation pulls when profiled)."""
+        comp = self._component_counts(self._osc(point), point.eps_matter(self.config["Yn"]))
+        if self.config["nuisances"] == "sampled":
+            comp = comp * (1.0 + self._norms(point)[self._gidx])[:, None]
+            total = jnp.zeros(())
+            for ci, obs in zip(self._sample_comps, self.observed, strict=True):
+                total = total + poisson_chi2(jnp.sum(comp[jnp.asarray(ci)], axis=0), obs)
+            return total
+        total = jnp.zeros(())
+        for ci, gs, obs in zip(self._sample_comps, self._sample_groups, self.observed,
+                               strict=True):
+            ci_a = jnp.asarray(ci)
+            # counts per group of this sample: (G, R)
+            onehot = np.array([[float(int(self._gidx[k]) == g) for k in ci] for g in gs])
+            cg = jnp.asarray(onehot) @ comp[ci_a]
+            n0 = jnp.sum(cg, axis=0)
+            w = 1.0 / jnp.maximum(jnp.asarray(obs), 1.0)
+            a = (cg * w) @ cg.T + jnp.diag(1.0 / jnp.asarray(self._gsd[gs]) ** 2)
+            rhs = -(cg * w) @ (n0 - jnp.asarray(obs))
+            b = jnp.linalg.solve(a, rhs)
+            n_th = n0 + b @ cg
+            total = total + poisson_chi2(n_th, obs) + jnp.sum((b / self._gsd[gs]) ** 2)
+        return total
+
+    def loglike(self, point: Any) -> Any:
+        return -0.5 * self.chi2(point)
+
+    def event_totals(self, point: Any) -> dict[str, float]:
+        """Total expected events per sample and group in the analysis window."""
+        return {k: float(jnp.sum(v)) for k, v in self.expected(point).items()}

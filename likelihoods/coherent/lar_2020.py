@@ -27,7 +27,7 @@ _BACKGROUNDS = {"brn_prompt": "brnpdf.txt", "brn_delayed": "delbrnpdf.txt",
 
 
 def _read_grid(path, shape):
-    """Counts column of a release file (E, F90, t, value rows, t fastest) as an (E, F90, t) array."""
+    """Value column of a release file (rows E, F90, t; t fastest) as an (E, F90, t) array."""
     return np.loadtxt(path)[:, 3].reshape(shape)
 
 

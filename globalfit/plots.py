@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from scipy.ndimage import gaussian_filter  # noqa: E402
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
@@ -56,8 +57,9 @@ def corner_plot(runs: Sequence[Mapping[str, np.ndarray]], labels: Sequence[str],
                             histtype="step", color=c, label=labels[k] if i == 0 else None)
                     ax.set_yticks([])
                 else:
-                    h, xe, ye = np.histogram2d(values(run, pj), values(run, pi), bins=bins,
-                                               range=[ranges[pj], ranges[pi]])
+                    h, xe, ye = np.histogram2d(values(run, pj), values(run, pi),
+                                               bins=bins // 2, range=[ranges[pj], ranges[pi]])
+                    h = gaussian_filter(h, 1.0)
                     lv = _levels(h, [0.95, 0.68])
                     if len(lv) > 1 or (lv and lv[0] > 0):
                         ax.contour(0.5 * (xe[1:] + xe[:-1]), 0.5 * (ye[1:] + ye[:-1]), h.T,

@@ -1,0 +1,59 @@
+"""Invisible Z width with phi emission, Z -> nu nu phi (physics.md section 4).
+
+Per emitting leg: Gamma_1 / Gamma_SM(Z -> nu_a nubar_a) = |lambda_ab|^2 J(m_phi^2/M_Z^2)/(64 pi^2),
+J from ``widths.j_function``. Summing both legs of every Z -> nu_a nubar_a and the final states
+(identical neutrinos for a = b carry a factor 1/2) gives
+
+    Gamma_phi = 2 Gamma_nu sum_{a,b} |lambda_ab|^2 J / (64 pi^2),
+
+i.e. S_aa = 2 and S_ab = 4 (a < b) in sum_{a<=b} S_ab |lambda_ab|^2, flavour-basis invariant. The
+interference between the two diagrams that lead to the same final state is not log-enhanced and
+is neglected (docs/decays.md).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax.numpy as jnp
+
+from globalfit.constants import pdg_mass, pdg_width
+from globalfit.models.base import Point
+from likelihoods.decays.base import M_PHI_MIN, Component, DecayLikelihood
+from likelihoods.decays.widths import j_function
+
+
+def coupling_weight(lam: Any) -> Any:
+    """2 sum_{a,b} |lambda_ab|^2 (ordered pairs) = sum_{a<=b} S_ab |lambda_ab|^2, S = 2 (a=b), 4."""
+    return 2.0 * jnp.sum(jnp.abs(lam) ** 2)
+
+
+class ZInvisible(DecayLikelihood):
+    """BR(Z -> invisible) against the SM prediction, with phi radiated off either neutrino."""
+
+    name = "z_invisible"
+    citation = "arXiv:1910.01132 (Table 1); PDG 2020"
+    validity = "m_phi < 52.2 GeV (the seed's range); above it the likelihood is inert"
+    card_file = "z_invisible.toml"
+
+    def setup(self) -> None:
+        sm = self.card["sm"]
+        self.m_z = pdg_mass("Z0")
+        gamma_z = pdg_width("Z0")
+        br_sm = sm["gamma_inv"] / gamma_z
+        sigma_sm = br_sm * math.hypot(sm["gamma_inv_sigma"] / sm["gamma_inv"],
+                                      sm["gamma_z_sigma"] / gamma_z)
+        #: BR(Z -> nu_a nubar_a), one flavour, SM
+        self.br_nu = br_sm / 3.0
+        self.br_sm = br_sm
+        self.all_components = {r["name"]: Component(r["name"], r, br_sm, sigma_sm)
+                               for r in self.card["channel"]}
+        self.select()
+
+    def br_phi(self, point: Point) -> dict[str, Any]:
+        lam, m_phi = point.scalar_couplings()
+        a = jnp.maximum(m_phi, M_PHI_MIN) ** 2 / self.m_z**2
+        j = jnp.where(a < 1.0, jnp.maximum(j_function(jnp.minimum(a, 1.0)), 0.0), 0.0)
+        br = self.br_nu * coupling_weight(lam) * j / (64.0 * math.pi**2)
+        return {c.name: br for c in self.components_used}

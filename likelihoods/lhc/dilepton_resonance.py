@@ -54,9 +54,15 @@ class DileptonResonance(Likelihood):
                 "ZPEED arXiv:1912.06374")
     validity = "250 GeV <= M_Z' <= 5.3 TeV at 13 TeV (270 GeV - 5.7 TeV at 14 TeV)"
     card_file = "dilepton_resonance.toml"
-    options = {"limits": "builtin", "luminosity_fb": 139.0, "sqrt_s_TeV": 13.0, "k_factor": 1.0}
+    #: out_of_range = "refuse" (default) rejects m_zprime ranges outside the validity; "zero" lets
+    #: a mass scan cross the window, the likelihood contributing nothing outside it.
+    options = {"limits": "builtin", "luminosity_fb": 139.0, "sqrt_s_TeV": 13.0, "k_factor": 1.0,
+               "out_of_range": "refuse"}
 
     def setup(self) -> None:
+        if self.config["out_of_range"] not in ("refuse", "zero"):
+            raise GlobalfitError(f"Option out_of_range of {self.name!r} must be 'refuse' or "
+                                 f"'zero', not {self.config['out_of_range']!r}.")
         c, cfg = self.card, self.config
         production.check_energy(float(cfg["sqrt_s_TeV"]))
         if cfg["limits"] == "builtin":
@@ -84,7 +90,7 @@ class DileptonResonance(Likelihood):
 
     def check_model(self, model: Model, ranges: Mapping[str, tuple[float, float]]) -> None:
         lo, hi = ranges.get("m_zprime", (None, None))
-        if lo is None:
+        if lo is None or self.config["out_of_range"] == "zero":
             return
         if lo < self.m_range[0] * (1 - 1e-9) or hi > self.m_range[1] * (1 + 1e-9):
             raise GlobalfitError(

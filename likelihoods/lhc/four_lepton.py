@@ -47,9 +47,14 @@ class FourLepton(Likelihood):
     citation = "LHCb arXiv:1910.06926; CMS arXiv:1912.04776"
     validity = "1 GeV <= M_Z' <= 75 GeV (LHCb 1-69.6 GeV, CMS scouting 11.5-75 GeV)"
     card_file = "four_lepton.toml"
-    options = {"limits": "builtin", "searches": list(SEARCHES), "luminosity_ratio": None}
+    #: out_of_range: "refuse" (default) or "zero" (contribute nothing outside 1-75 GeV, for scans).
+    options = {"limits": "builtin", "searches": list(SEARCHES), "luminosity_ratio": None,
+               "out_of_range": "refuse"}
 
     def setup(self) -> None:
+        if self.config["out_of_range"] not in ("refuse", "zero"):
+            raise GlobalfitError(f"Option out_of_range of {self.name!r} must be 'refuse' or "
+                                 f"'zero', not {self.config['out_of_range']!r}.")
         cfg = self.config
         if cfg["limits"] not in ("builtin", "release"):
             raise GlobalfitError(f"Option limits of {self.name!r} must be 'builtin' or 'release', "
@@ -72,7 +77,7 @@ class FourLepton(Likelihood):
 
     def check_model(self, model: Model, ranges: Mapping[str, tuple[float, float]]) -> None:
         lo, hi = ranges.get("m_zprime", (None, None))
-        if lo is None:
+        if lo is None or self.config["out_of_range"] == "zero":
             return
         if lo < self.m_range[0] * (1 - 1e-9) or hi > self.m_range[1] * (1 + 1e-9):
             raise GlobalfitError(
@@ -81,19 +86,23 @@ class FourLepton(Likelihood):
 
     def eps_eff(self, g: Any, m: Any, charges: Mapping[str, float]) -> Any:
         """Dark-photon mixing giving the same dimuon signal as the Z' (module docstring)."""
+        return jnp.sqrt(self.eps2_eff(g, m, charges))
+
+    def eps2_eff(self, g: Any, m: Any, charges: Mapping[str, float]) -> Any:
+        """eps_eff^2 (no square root: finite gradients where BR(mu mu) = 0)."""
         br_z = branching_ratios(1.0, m, charges)["mumu"]
         br_a = branching_ratios(1.0, m, DARK_PHOTON_CHARGES, nu_charges={})["mumu"]
         qz = charges.get("u", 0.0) ** 2 + self.r * charges.get("d", 0.0) ** 2
         qa = 4 / 9 + self.r / 9
         e2 = 4 * np.pi * ALPHA_EM
-        return jnp.sqrt(g**2 * qz * br_z / (e2 * qa * br_a))
+        return g**2 * qz * br_z / (e2 * qa * br_a)
 
     def chi2_by_search(self, g: Any, m: Any, charges: Mapping[str, float]) -> dict[str, Any]:
-        eps = self.eps_eff(g, m, charges)
+        eps2 = self.eps2_eff(g, m, charges)
         out = {}
         for s, (ms, logeps, lo, hi) in self.tables.items():
-            lim = jnp.exp(jnp.interp(m, jnp.asarray(ms), jnp.asarray(logeps)))
-            out[s] = jnp.where((m >= lo) & (m <= hi), CHI2_95 * (eps / lim) ** 4, 0.0)
+            lim2 = jnp.exp(2.0 * jnp.interp(m, jnp.asarray(ms), jnp.asarray(logeps)))
+            out[s] = jnp.where((m >= lo) & (m <= hi), CHI2_95 * (eps2 / lim2) ** 2, 0.0)
         return out
 
     def loglike(self, point: Any) -> Any:

@@ -80,7 +80,7 @@ class OscillationExperiment(Likelihood):
     """Base class of ``dune`` and ``t2hk`` (module docstring)."""
 
     requires = frozenset({"eps_matter"})
-    #: systematic (1 sigma) per normalisation group, set by the subclass
+    #: systematic (1 sigma) per normalisation group, or per "<sample>_<group>", set by subclasses
     systematics: dict[str, float] = {}
     #: common options; subclasses extend
     base_options: dict[str, Any] = {"mass_ordering": "NO", "truth": {}, "nuisances": "sampled",
@@ -130,7 +130,7 @@ class OscillationExperiment(Likelihood):
             comp_here: list[int] = []
             for c in s.components:
                 gname = f"{s.name}_{c.group}"
-                if c.group not in self.systematics:
+                if gname not in self.systematics and c.group not in self.systematics:
                     raise GlobalfitError(f"No systematic for group {c.group!r}.")
                 if gname not in self.group_names:
                     self.group_names.append(gname)
@@ -141,7 +141,8 @@ class OscillationExperiment(Likelihood):
             self._sample_groups.append(groups_here)
             self._sample_comps.append(comp_here)
         self._gidx = jnp.asarray(gidx)
-        self._gsd = np.array([self.systematics[self._group_of(g)] for g in self.group_names])
+        self._gsd = np.array([self.systematics.get(g, self.systematics.get(self._group_of(g)))
+                              for g in self.group_names])
         # Asimov data at the truth point
         comp = self._component_counts(self.truth_osc, jnp.asarray(self.truth_eps))
         self.observed = [np.asarray(sum(comp[i] for i in ci)) for ci in self._sample_comps]

@@ -1,0 +1,133 @@
+"""Derive the parameters of DUNE's built-in configuration from the TDR tables (a maintenance tool).
+
+    GLOBALFIT_DATA_DIR=/work/shared/data python -m likelihoods.oscillation.fit_builtin
+
+prints the ``[builtin.flux]``, ``[builtin.xsec]``, ``[builtin.efficiency]`` and
+``[builtin.resolution]`` tables of dune.toml: least-squares fits of the flux and cross-section
+parametrisations of dune.py to the TDR files, the spectrum-weighted mean post-smearing efficiency
+of each channel in the analysis window, and the mean and r.m.s. of E_reco / E_true of each
+migration matrix (1-8 GeV true energy, weighted by the event rate). The TDR files themselves are
+not copied: only these few summary numbers are typed into the card.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from globalfit.data import release_path
+from likelihoods.oscillation.dune import _SAMPLE_DEF, SAMPLES, _channels, flux_param, xsec_param
+
+
+def _csv(d, name):
+    return np.genfromtxt(d / name, delimiter=",", names=True)
+
+
+def fit_flux(e, y):
+    keys = ("N", "E0", "s", "N2", "E2", "s2", "t", "g", "Ec", "c")
+    m = (e < 30) & (y > 0)
+    e, y = e[m], y[m]
+    scale = y.max()
+
+    def unpack(v):
+        p = dict(zip(keys, v, strict=True))
+        p["N"] *= scale
+        p["N2"] *= scale
+        p["t"] *= scale
+        return p
+
+    def res(v):
+        # relative (log) residuals, weighted towards the peak: tails and peak both matter
+        w = (y / scale) ** 0.5
+        return w * np.log(np.maximum(flux_param(e, unpack(v)), 1e-300) / y)
+
+    best = None
+    for e0 in (0.7, 1.5, 2.5):
+        for ec in (1.0, 4.0):
+            r = least_squares(res, [1.0, e0, 0.5, 0.3, 1.5 * e0, 0.8, 0.3, 1.5, ec, 3.0],
+                              bounds=([0, 0.1, 0.05, 0, 0.1, 0.05, 0, 0, 0.1, 0],
+                                      [100, 10, 3, 100, 10, 3, 100, 6, 20, 30]))
+            if best is None or r.cost < best.cost:
+                best = r
+    return unpack(best.x)
+
+
+def fit_xsec(tab, col):
+    keys = ("s_inf", "A", "E0", "w", "E1")
+    le = tab["log10_E_GeV"]
+    y = tab[col]
+    m = y > 0
+    e = 10 ** le[m]
+    y = y[m] * e  # sigma
+
+    def res(v):
+        return (xsec_param(e, dict(zip(keys, v, strict=True))) - y) / np.maximum(y, 1e-3)
+
+    r = least_squares(res, [0.6, 0.2, 1.0, 0.7, 0.3],
+                      bounds=([0, 0, 0.1, 0.05, 0.01], [2, 2, 10, 5, 5]))
+    return dict(zip(keys, r.x, strict=True))
+
+
+def main() -> None:
+    d = release_path("oscillation/dune_tdr_globes")
+    out = []
+    out.append("[builtin.flux.FHC]  # fits to the TDR flux files (fit_builtin.py)")
+    for mode in ("FHC", "RHC"):
+        f = _csv(d, f"flux_{mode}.csv")
+        if mode == "RHC":
+            out.append("[builtin.flux.RHC]")
+        for col in ("nue", "numu", "nuebar", "numubar"):
+            p = fit_flux(f["E_GeV"], f[col])
+            out.append(f"{col} = {{ " + ", ".join(f"{k} = {v:.6g}" for k, v in p.items()) + " }")
+    out.append("[builtin.xsec]  # fits to GENIE 2.12 on Ar from the TDR files (fit_builtin.py)")
+    for name, fname, col in (("CC", "xsec_CC.csv", "numu"), ("CCbar", "xsec_CC.csv", "numubar"),
+                             ("NC", "xsec_NC.csv", "numu"), ("NCbar", "xsec_NC.csv", "numubar")):
+        p = fit_xsec(_csv(d, fname), col)
+        out.append(f"{name} = {{ " + ", ".join(f"{k} = {v:.6g}" for k, v in p.items()) + " }")
+    from likelihoods.oscillation.dune import DUNE
+    from likelihoods.oscillation.engine import probabilities
+
+    dune = DUNE(config="tdr")
+    rb = _csv(d, "reco_bins.csv")
+    et = np.asarray(dune.e_true)
+    er = 0.5 * (rb["E_lo_GeV"] + rb["E_hi_GeV"])
+    keep = (rb["E_lo_GeV"] >= 0.5) & (rb["E_hi_GeV"] <= 18.0)
+    flav = {"e": 0, "mu": 1, "tau": 2}
+    probs = {anti: np.asarray(probabilities(et, dune.baseline_km, dune.density,
+                                            osc=dune.truth_osc, antineutrino=anti))
+             for anti in (False, True)}
+    effs: dict[str, dict[str, float]] = {}
+    ress: dict[str, dict[str, list]] = {"app": {}, "dis": {}}
+    for sname in SAMPLES:
+        _, sel = _SAMPLE_DEF[sname]
+        effs[sname] = {}
+        for comp, _, ini, fin, anti, *_ in _channels(sel):
+            rate, m, e_col = dune.tdr_parts[(sname, comp)]
+            p = 1.0 if fin is None else probs[anti][:, flav[ini], flav[fin]]
+            w = rate * p
+            reco = m @ w
+            effs[sname][comp] = float(np.sum(e_col[keep] * reco[keep])
+                                      / max(np.sum(reco[keep]), 1e-30))
+            sel_t = (et > 0.5) & (m.sum(axis=0) > 0)
+            mw = m[:, sel_t] * w[sel_t]
+            ratio = er[:, None] / et[sel_t]
+            core = ratio >= 0.5
+            tail = float(np.sum(mw * ~core) / np.sum(mw))
+            mean = np.sum(mw * ratio * core) / np.sum(mw * core)
+            sq = np.sum(mw * ratio**2 * core) / np.sum(mw * core)
+            ress[sel].setdefault(comp, []).append((mean, np.sqrt(max(sq - mean**2, 1e-6)), tail))
+    for sname in SAMPLES:
+        out.append(f"[builtin.efficiency.{sname}]  # rate-weighted mean TDR post-smearing "
+                   "efficiency in 0.5-18 GeV")
+        out += [f"{k} = {v:.4f}" for k, v in effs[sname].items()]
+    for sel in ("app", "dis"):
+        out.append(f"[builtin.resolution.{sel}]  # rate-weighted mean and rms of E_reco/E_true "
+                   "(TDR migration matrices)")
+        for k, v in ress[sel].items():
+            mean, rms, tail = np.mean(v, axis=0)
+            out.append(f"{k} = {{ scale = {mean:.4f}, a = {rms:.4f}, b = 0.0, tail = {tail:.4f} }}")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

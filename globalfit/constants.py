@@ -37,7 +37,7 @@ SQRT2 = math.sqrt(2.0)
 
 @functools.cache
 def pdg_mass(name: str) -> float:
-    """Mass [GeV] of a particle by its PDG name (``"mu-"``, ``"pi+"``, ``"Z0"``), from ``particle``."""
+    """Mass [GeV] of a particle by PDG name (``"mu-"``, ``"pi+"``, ``"Z0"``), from ``particle``."""
     from particle import Particle
 
     return Particle.from_name(name).mass / 1000.0

@@ -1,4 +1,4 @@
-"""User-facing errors: one clear sentence, no traceback (the CLI prints ``str(err)`` and exits 2)."""
+"""User-facing errors: one clear sentence, no traceback (the CLI prints it and exits 2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Executors run independent jobs (scan points). One interface: ``map(fn, items)`` yields
-``(item, result)`` as jobs finish. Local processes now; a distributed engine plugs in the same way."""
+``(item, result)`` as jobs finish. Local processes now; a distributed engine plugs in the
+same way."""
 
 from __future__ import annotations
 

@@ -250,8 +250,9 @@ class Fit:
     def point(self, x: Any) -> dict[str, float]:
         """Every parameter's value (free, fixed and defaults) at one point."""
         v = self._values(self._theta(x))
-        return {k: float(v[k]) for k in [*self.model.parameter_names, *self.parameters,
-                                         *[k for k in self.fixed if k not in self.model.parameters]]}
+        nuisance_fixed = [k for k in self.fixed if k not in self.model.parameters]
+        names = [*self.model.parameter_names, *self.parameters, *nuisance_fixed]
+        return {k: float(v[k]) for k in dict.fromkeys(names)}
 
     def expected(self, x: Any) -> dict[str, dict[str, np.ndarray]]:
         """``{likelihood: {sample: expected counts per bin}}`` at one point."""

@@ -1,5 +1,6 @@
 """Likelihood registry: every likelihood registers as an entry point in the group
-``globalfit.likelihoods`` (``name = "module:Class"``), built-in ones and third-party packages alike."""
+``globalfit.likelihoods`` (``name = "module:Class"``), built-in ones and third-party packages
+alike."""
 
 from __future__ import annotations
 

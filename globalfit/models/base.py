@@ -39,8 +39,8 @@ class ParameterSpec:
 class ZprimeCouplings(NamedTuple):
     """U(1)' couplings: gauge coupling, mass [GeV] and charges Q'_f by fermion name.
 
-    ``charges`` keys: ``u d c s t b`` (quarks) and ``e mu tau`` (lepton doublets: the neutrino and the
-    charged lepton of that flavour carry the same charge).
+    ``charges`` keys: ``u d c s t b`` (quarks) and ``e mu tau`` (lepton doublets: the neutrino
+    and the charged lepton of that flavour carry the same charge).
     """
 
     g_prime: Any
@@ -49,7 +49,7 @@ class ZprimeCouplings(NamedTuple):
 
 
 class ScalarCouplings(NamedTuple):
-    """Leptonic scalar: symmetric 3x3 ``lam[a, b]`` (a, b in e, mu, tau) and its mass ``m_phi`` [GeV]."""
+    """Leptonic scalar: symmetric 3x3 ``lam[a, b]`` (a, b in e, mu, tau), mass ``m_phi`` [GeV]."""
 
     lam: Any
     m_phi: Any

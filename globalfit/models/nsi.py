@@ -17,7 +17,8 @@ from globalfit.models.base import FERMIONS, FLAVOURS, Model, ParameterSpec
 
 DIAGONAL = ("ee", "mumu", "tautau")
 OFF_DIAGONAL = ("emu", "etau", "mutau")
-_INDEX = {"ee": (0, 0), "mumu": (1, 1), "tautau": (2, 2), "emu": (0, 1), "etau": (0, 2), "mutau": (1, 2)}
+_INDEX = {"ee": (0, 0), "mumu": (1, 1), "tautau": (2, 2),
+          "emu": (0, 1), "etau": (0, 2), "mutau": (1, 2)}
 
 
 def eps_name(ab: str, f: str) -> str:
@@ -41,12 +42,13 @@ class NSIModel(Model):
                     0.0,
                     doc=f"vector NSI of nu_{FLAVOURS[a]}-nu_{FLAVOURS[b]} with {f}"
                     + (" (signed modulus)" if a != b else ""),
-                    latex=rf"\epsilon^{{{f}V}}_{{{ab if a == b else ab}}}",
+                    latex=rf"\epsilon^{{{f}V}}_{{{ab}}}",
                 )
         for f in FERMIONS:
             for ab in OFF_DIAGONAL:
                 out[f"phi_{ab}_{f}"] = ParameterSpec(
-                    0.0, 0.0, 2 * math.pi, "rad", f"phase of eps_{ab}_{f}", rf"\phi^{{{f}}}_{{{ab}}}"
+                    0.0, 0.0, 2 * math.pi, "rad", f"phase of eps_{ab}_{f}",
+                    rf"\phi^{{{f}}}_{{{ab}}}",
                 )
         return out
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from dynesty.utils import LoglOutput, LogLikelihood
+from dynesty.utils import LogLikelihood, LoglOutput
 
 _local = threading.local()
 

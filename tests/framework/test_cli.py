@@ -1,0 +1,172 @@
+"""The command line: one sentence on stderr and exit status 2 for every bad input, no traceback;
+a SIGKILLed run resumes; scans tabulate limits and skip finished points."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tomli_w
+
+from tests.framework.cards import LOGZ, counting_card, gaussian_card
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "globalfit.cli", *args], capture_output=True,
+                          text=True, cwd=cwd or REPO, timeout=timeout)
+
+
+def write(path: Path, raw: dict) -> Path:
+    path.write_bytes(tomli_w.dumps(raw).encode())
+    return path
+
+
+def assert_one_sentence(res: subprocess.CompletedProcess, *words: str) -> None:
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, res.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+def base_card(tmp: Path) -> dict:
+    return gaussian_card({"name": "dynesty", "nlive": 50, "seed": 1}, str(tmp / "out"))
+
+
+def test_list_json():
+    res = cli("list", "--json")
+    assert res.returncode == 0
+    info = json.loads(res.stdout)
+    assert "gaussian" in info["likelihoods"] and set(info["models"]) == {"nsi", "zprime",
+                                                                          "scalar"}
+
+
+def test_unknown_likelihood(tmp_path):
+    raw = base_card(tmp_path)
+    raw["likelihoods"] = {"use": ["coherent_csi_2071"]}
+    assert_one_sentence(cli("run", str(write(tmp_path / "c.toml", raw))),
+                        "coherent_csi_2071", "coherent_csi_2017")
+
+
+def test_unknown_model(tmp_path):
+    raw = base_card(tmp_path)
+    raw["model"] = {"name": "zprme"}
+    assert_one_sentence(cli("run", str(write(tmp_path / "c.toml", raw))), "zprme", "zprime")
+
+
+def test_unknown_parameter(tmp_path):
+    raw = base_card(tmp_path)
+    raw["parameters"]["eps_ee_uu"] = {"prior": "uniform", "min": 0, "max": 1}
+    assert_one_sentence(cli("run", str(write(tmp_path / "c.toml", raw))), "eps_ee_uu",
+                        "eps_ee_u")
+
+
+def test_prior_min_not_below_max(tmp_path):
+    raw = base_card(tmp_path)
+    raw["parameters"]["eps_ee_u"] = {"prior": "uniform", "min": 1.0, "max": 1.0}
+    assert_one_sentence(cli("run", str(write(tmp_path / "c.toml", raw))), "min < max")
+
+
+def test_missing_capability(tmp_path):
+    raw = base_card(tmp_path)
+    raw["model"] = {"name": "nsi"}
+    raw["likelihoods"] = {"use": ["lhc_ss_dilepton"]}
+    raw["parameters"] = {"eps_ee_u": {"prior": "uniform", "min": -1, "max": 1}}
+    from globalfit import list_likelihoods
+
+    if "lhc_ss_dilepton" not in list_likelihoods():
+        pytest.skip("lhc_ss_dilepton not installed")
+    assert_one_sentence(cli("run", str(write(tmp_path / "c.toml", raw))), "scalar_couplings",
+                        "'nsi'")
+
+
+def test_malformed_toml(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[model]\nname = nsi\n")
+    assert_one_sentence(cli("run", str(bad)), "not valid TOML")
+
+
+def test_missing_card():
+    assert_one_sentence(cli("run", "no/such/card.toml"), "does not exist")
+
+
+def test_nan_likelihood_reports_point(tmp_path):
+    # the Gaussian with a covariance whose inverse overflows gives NaN at every point
+    raw = base_card(tmp_path)
+    raw["likelihoods"]["gaussian"]["cov"] = [[1e-320 if i == j else 0.0 for j in range(5)]
+                                             for i in range(5)]
+    res = cli("run", str(write(tmp_path / "c.toml", raw)))
+    assert_one_sentence(res, "NaN", "eps_ee_u=")
+
+
+def test_summary_of_unfinished_folder(tmp_path):
+    assert_one_sentence(cli("summary", str(tmp_path)), "no finished result")
+
+
+def test_killed_run_resumes(tmp_path):
+    raw = gaussian_card({"name": "dynesty", "nlive": 1500, "seed": 5, "checkpoint_every": 0.5},
+                        str(tmp_path / "killed"))
+    card = write(tmp_path / "g.toml", raw)
+    proc = subprocess.Popen([sys.executable, "-m", "globalfit.cli", "run", str(card), "--quiet"],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    ckpt = tmp_path / "killed" / "checkpoint" / "dynesty.pkl"
+    t0 = time.time()
+    while not ckpt.exists() and time.time() - t0 < 120 and proc.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1.5)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # a killed run leaves no folder that looks like a finished result
+    assert not (tmp_path / "killed" / "summary.json").exists()
+    assert_one_sentence(cli("summary", str(tmp_path / "killed")), "no finished result")
+    res = cli("run", str(card), "--resume", "--quiet")
+    assert res.returncode == 0, res.stderr
+    s = json.loads((tmp_path / "killed" / "summary.json").read_text())
+    assert abs(s["evidence"]["logz"] - LOGZ) < 3 * s["evidence"]["logz_err"]
+
+
+def test_scan_limits_and_rerun_skips(tmp_path):
+    raw = counting_card({"name": "dynesty", "nlive": 300, "seed": 1}, str(tmp_path / "c"))
+    card = write(tmp_path / "scan.toml", raw)
+    out = tmp_path / "scan"
+    res = cli("scan", str(card), "--over", "m_zprime=logspace(-1,1,2)", "--out", str(out),
+              "--quiet")
+    assert res.returncode == 0, res.stderr
+    import csv
+
+    rows = list(csv.DictReader((out / "scan.csv").open()))
+    assert len(rows) == 2 and (out / "scan.png").exists()
+    for r in rows:
+        # textbook Poisson limits (n = b = 0): Bayesian flat prior -ln 0.05 = 2.996 (5%);
+        # profile Delta chi2 = 2 s x = 3.84 -> 1.92 (2%)
+        assert float(r["upper95_bayes"]) == pytest.approx(2.996, rel=0.05)
+        assert float(r["upper_profile_dchi2_3.84"]) == pytest.approx(1.92, rel=0.02)
+    stamp = (out / "points" / "m_zprime=0.1" / "summary.json").stat().st_mtime
+    res = cli("scan", str(card), "--over", "m_zprime=logspace(-1,1,2)", "--out", str(out),
+              "--quiet")
+    assert res.returncode == 0
+    assert (out / "points" / "m_zprime=0.1" / "summary.json").stat().st_mtime == stamp
+
+
+def test_compare_flags_disagreeing_samplers(tmp_path):
+    from globalfit.compare import consistency_flags
+
+    a = {"parameters": {"x": {"mean": 0.0, "sd": 1.0, "upper95": 1.64}},
+         "diagnostics": {"ess": 1000.0}}
+    b = {"parameters": {"x": {"mean": 0.5, "sd": 1.0, "upper95": 2.1}},
+         "diagnostics": {"ess": {"x": 1000.0}}}
+    assert consistency_flags(a, b)  # 0.5 sd apart, MC error 0.045 sd
+    assert not consistency_flags(a, a)
+    assert np.isfinite(LOGZ)

@@ -1,0 +1,143 @@
+"""Fit: batching, gradients, components, capability checks and the errors users meet."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from globalfit import Fit, GlobalfitError, Likelihood, get_likelihood, list_likelihoods
+from globalfit.card import RunCard
+from priors import Uniform
+
+GAUSS = {"parameters": ["eps_ee_u", "eps_mumu_u"], "mean": [0.1, -0.2],
+         "cov": [[0.04, 0.01], [0.01, 0.09]]}
+
+
+def gauss_fit(**kw):
+    return Fit("nsi", ["gaussian"], priors={"eps_ee_u": Uniform(-1, 1),
+                                            "eps_mumu_u": Uniform(-1, 1)},
+               likelihood_options={"gaussian": GAUSS}, **kw)
+
+
+def test_registry_lists_builtins():
+    names = list_likelihoods()
+    assert {"gaussian", "poisson_counting", "eggbox"} <= set(names)
+    with pytest.raises(GlobalfitError, match="gaussian"):
+        get_likelihood("gausian")
+
+
+def test_loglike_matches_analytic_gaussian():
+    fit = gauss_fit()
+    cov = np.array(GAUSS["cov"])
+    x = np.array([0.3, 0.1])
+    d = x - np.array(GAUSS["mean"])
+    ref = -0.5 * d @ np.linalg.solve(cov, d) - 0.5 * math.log(np.linalg.det(2 * math.pi * cov))
+    assert float(fit.loglike(x)) == pytest.approx(ref, rel=1e-12)
+    assert float(fit.logprior(x)) == pytest.approx(-2 * math.log(2.0), rel=1e-12)
+    assert float(fit.logpost(x)) == pytest.approx(ref - 2 * math.log(2.0), rel=1e-12)
+    assert float(fit.logpost(np.array([1.5, 0.0]))) == -math.inf
+
+
+def test_batch_equals_single_and_dict_input():
+    fit = gauss_fit()
+    xs = np.random.default_rng(1).uniform(-1, 1, (64, 2))
+    batch = np.asarray(fit.loglike(xs))
+    single = np.array([float(fit.loglike(x)) for x in xs])
+    np.testing.assert_allclose(batch, single, rtol=1e-13)
+    d = {"eps_ee_u": xs[:, 0], "eps_mumu_u": xs[:, 1]}
+    np.testing.assert_allclose(np.asarray(fit.loglike(d)), batch, rtol=1e-13)
+    comps = fit.loglike_components(xs)
+    np.testing.assert_allclose(np.asarray(comps["gaussian"]), batch, rtol=1e-13)
+
+
+def test_gradient_matches_analytic():
+    fit = gauss_fit()
+    x = jnp.array([0.3, 0.1])
+    _, g = fit.logpost_and_grad(x)
+    d = np.asarray(x) - np.array(GAUSS["mean"])
+    np.testing.assert_allclose(np.asarray(g), -np.linalg.solve(np.array(GAUSS["cov"]), d),
+                               rtol=1e-12)
+    gj = jax.grad(fit.raw_loglike)(x)
+    np.testing.assert_allclose(np.asarray(gj), np.asarray(g), rtol=1e-12)
+
+
+def test_prior_transform_maps_cube():
+    fit = gauss_fit()
+    np.testing.assert_allclose(fit.prior_transform(np.array([0.0, 1.0])), [-1.0, 1.0])
+    np.testing.assert_allclose(fit.prior_transform(np.full((3, 2), 0.5)), np.zeros((3, 2)))
+
+
+def test_nuisances_are_prefixed_and_sampled():
+    fit = Fit("nsi", ["poisson_counting"], priors={"eps_ee_u": Uniform(0, 10)},
+              likelihood_options={"poisson_counting": {"observed": 3, "background": 1.0,
+                                                       "sigma_b": 0.1}})
+    assert fit.parameters == ["eps_ee_u", "poisson_counting.beta"]
+    # log L = n log(mu) - mu - log n!  with mu = s x + b (1 + beta)
+    mu = 2.0 + 1.0 * 1.2
+    assert float(fit.loglike(np.array([2.0, 0.2]))) == pytest.approx(
+        3 * math.log(mu) - mu - math.log(6), rel=1e-12)
+    exp = fit.expected(np.array([2.0, 0.2]))
+    assert exp["poisson_counting"]["signal"][0] == pytest.approx(2.0)
+
+
+def test_unknown_parameter_suggests_near_name():
+    with pytest.raises(GlobalfitError, match="eps_ee_u"):
+        Fit("nsi", ["gaussian"], priors={"eps_e_u": Uniform(-1, 1)})
+
+
+def test_out_of_domain_prior_refused():
+    with pytest.raises(GlobalfitError, match="m_zprime"):
+        Fit("zprime", [], priors={"g_prime": Uniform(0, 1), "m_zprime": Uniform(-1, 1)})
+
+
+class NeedsScalar(Likelihood):
+    name = "needs_scalar"
+    requires = frozenset({"scalar_couplings"})
+
+    def loglike(self, point):
+        return -point.scalar_couplings().lam[0, 0] ** 2
+
+
+class ReturnsNaN(Likelihood):
+    name = "returns_nan"
+
+    def loglike(self, point):
+        x = point.params["eps_ee_u"]
+        return jnp.where(x > 0.5, jnp.nan, -x**2)
+
+
+def test_capability_mismatch_message():
+    with pytest.raises(GlobalfitError) as err:
+        Fit("nsi", [NeedsScalar()], priors={"eps_ee_u": Uniform(-1, 1)})
+    msg = str(err.value)
+    assert "needs_scalar" in msg and "scalar_couplings" in msg and "'nsi'" in msg
+
+
+def test_nan_reports_the_point():
+    fit = Fit("nsi", [ReturnsNaN()], priors={"eps_ee_u": Uniform(-1, 1)})
+    with pytest.raises(GlobalfitError, match=r"returns_nan.*eps_ee_u=0\.7"):
+        x = np.array([[0.1], [0.7]])
+        fit.check_finite(x, fit.loglike(x))
+
+
+def test_unknown_likelihood_option():
+    with pytest.raises(GlobalfitError, match="observed"):
+        get_likelihood("poisson_counting", observd=3)
+
+
+def test_card_errors(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[model\nname = 'nsi'")
+    with pytest.raises(GlobalfitError, match="not valid TOML"):
+        RunCard.load(bad)
+    with pytest.raises(GlobalfitError, match="sampler"):
+        RunCard.from_dict({"model": {"name": "nsi"}, "sampler": {"name": "emcee"}})
+    with pytest.raises(GlobalfitError, match="parameters"):
+        RunCard.from_dict({"model": {"name": "nsi"}, "paramters": {}})
+    with pytest.raises(GlobalfitError, match="nlive"):
+        RunCard.from_dict({"model": {"name": "nsi"}, "sampler": {"name": "dynesty", "nlife": 3}})
+    with pytest.raises(GlobalfitError, match="not in"):
+        RunCard.from_dict({"model": {"name": "nsi"}, "likelihoods": {"use": [],
+                                                                     "gaussian": {}}})

@@ -1,0 +1,121 @@
+"""Validation table of the leptonic-scalar likelihoods: ours vs published, with tolerances.
+
+    python -m likelihoods.decays.validate
+
+Rows: the seed's LHC same-sign dilepton table (8 significances, 12 reaches, arXiv:1910.01132
+Table 2), the meson-width normalisation (I(0,0) = 1/3; BR(pi -> e nu phi)/|lambda|^2 by hand), and
+the talk's sensitivity scale for meson decays, Z decay, LHC and HL-LHC.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import globalfit  # noqa: F401  (x64)
+from globalfit.constants import G_F, pdg_mass, pdg_width
+from globalfit.models import get_model
+from globalfit.models.base import Point
+from likelihoods.decays import widths
+from likelihoods.decays.exclusion import chi2_function, upper_bound
+from likelihoods.lhc.ss_dilepton import CHANNELS, SameSignDilepton
+
+COUPLING = {"ee": "lambda_ee", "emu": "lambda_emu", "mumu": "lambda_mumu"}
+
+
+def lhc_significance(channel: str, sigma_b: float, luminosity_fb: float = 3000.0) -> float:
+    """sqrt(-2 ln L) at lambda = 1 in ``channel`` ('total': all three, common systematic)."""
+    model = get_model("scalar")
+    p = model.defaults()
+    if channel == "total":
+        lik = SameSignDilepton(sigma_b=sigma_b, luminosity_fb=luminosity_fb, correlation=1.0)
+        p.update({c: 1.0 for c in COUPLING.values()})
+    else:
+        lik = SameSignDilepton(sigma_b=sigma_b, luminosity_fb=luminosity_fb, channels=[channel])
+        p[COUPLING[channel]] = 1.0
+    return math.sqrt(float(lik.chi2(Point(model, p, {}))))
+
+
+def lhc_reach(channel: str, sigma_b: float, luminosity_fb: float) -> float:
+    """|lambda| at Z = 2 (Delta chi^2 = 4) in one channel, by root finding on the likelihood."""
+    lik = SameSignDilepton(sigma_b=sigma_b, luminosity_fb=luminosity_fb, channels=[channel])
+    return upper_bound(chi2_function(lik, COUPLING[channel]), 0.1, delta=4.0)
+
+
+def pi_e_by_hand() -> float:
+    """BR(pi -> e nu phi)/|lambda|^2 at m_phi -> 0 with I = 1/3 (x_e -> 0), inputs typed here:
+    G_F^2 Vud^2 f_pi^2 m_pi^3 / (768 pi^3) x tau_pi / hbar."""
+    gf, vud, fpi, mpi = 1.1663788e-5, 0.97370, 0.1302, 0.13957039
+    gamma_pi = 6.582119569e-25 / 2.6033e-8
+    return gf**2 * vud**2 * fpi**2 * mpi**3 / (768 * math.pi**3) / gamma_pi
+
+
+def pi_e_ours() -> float:
+    from likelihoods.decays.mesons import MesonDecays
+
+    lik = MesonDecays(channels=["pi_e"])
+    model = get_model("scalar")
+    p = model.defaults()
+    p.update(lambda_ee=1.0, m_phi=1e-6)
+    return float(lik.br_phi(Point(model, p, {}))["pi_e"])
+
+
+def rows() -> list[tuple[str, float, str, str, bool]]:
+    """(quantity, ours, published, tolerance, ok)."""
+    card = SameSignDilepton().card["published"]
+    out = []
+    for sb, key in [(0.0, "significance_0"), (0.1, "significance_10")]:
+        for ch in [*CHANNELS, "total"]:
+            ours, pub = lhc_significance(ch, sb), card[key][ch]
+            out.append((f"Z({ch}), 3/ab, {int(sb * 100)}% syst", ours, f"{pub}", "+-0.03",
+                        abs(ours - pub) <= 0.03))
+    for lum, tag in [(300.0, "lhc"), (3000.0, "hllhc")]:
+        for sb in (0.0, 0.1):
+            pub_row = card[f"reach_{tag}_{int(sb * 100)}"]
+            for ch in CHANNELS:
+                ours, pub = lhc_reach(ch, sb, lum), pub_row[ch]
+                out.append((f"|lambda_{ch}| reach, {lum:g}/fb, {int(sb * 100)}% syst", ours,
+                            f"{pub}", "+-0.03", abs(ours - pub) <= 0.03))
+    i00 = widths.meson_integral(0.0, 0.0)
+    out.append(("I(0, 0)", i00, "1/3", "1e-9", abs(i00 - 1 / 3) < 1e-9))
+    ours, hand = pi_e_ours(), pi_e_by_hand()
+    out.append(("BR(pi -> e nu phi)/|lambda|^2, m_phi -> 0", ours, f"{hand:.5g} (by hand)", "1%",
+                abs(ours / hand - 1) < 0.01))
+    # sensitivity scale of the talk (profile Delta chi^2 = 3.84 on lambda_ee, others zero)
+    from likelihoods.decays.mesons import MesonDecays
+    from likelihoods.decays.z_invisible import ZInvisible
+
+    mes = upper_bound(chi2_function(MesonDecays()), 1e-3)
+    out.append(("meson decays: |lambda_ee| 95%, m_phi = 1 MeV", mes, "0.01", "[0.003, 0.03]",
+                0.003 <= mes <= 0.03))
+    zf = chi2_function(ZInvisible())
+    for m in (0.1, 1.0, 10.0):
+        zb = upper_bound(zf, m)
+        out.append((f"Z invisible: |lambda_ee| 95%, m_phi = {m:g} GeV", zb, "0.6", "x2",
+                    0.3 <= zb <= 1.2))
+    for lum, sb, pub, name in [(300.0, 0.1, 1.0, "LHC 300/fb"), (3000.0, 0.1, 0.5, "HL-LHC 3/ab")]:
+        lik = SameSignDilepton(luminosity_fb=lum, sigma_b=sb)
+        b = upper_bound(chi2_function(lik), 0.1)
+        out.append((f"{name} (10% syst): |lambda_ee| 95%", b, f"{pub}", "x2",
+                    pub / 2 <= b <= 2 * pub))
+    return out
+
+
+def main() -> None:
+    table = rows()
+    w = max(len(r[0]) for r in table)
+    print(f"{'quantity':<{w}}  {'ours':>10}  {'published':>18}  {'tolerance':>14}  ok")
+    for q, ours, pub, tol, ok in table:
+        print(f"{q:<{w}}  {ours:>10.4g}  {pub:>18}  {tol:>14}  {'yes' if ok else 'NO'}")
+    n_bad = sum(not r[4] for r in table)
+    print(f"\n{len(table) - n_bad}/{len(table)} within tolerance")
+    # also print the inputs used, for the record
+    print(f"(m_pi = {pdg_mass('pi+'):.8g} GeV, Gamma_pi = {pdg_width('pi+'):.5g} GeV, "
+          f"G_F = {G_F} GeV^-2)")
+    raise SystemExit(1 if n_bad else 0)
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from scipy.signal import fftconvolve
 
 from globalfit.constants import pdg_mass
 
@@ -110,11 +111,11 @@ def time_pdf(edges_us: np.ndarray, flavour: str, mean_us: float = 0.44, sigma_us
     u = np.arange(0, 40.0, dt_us)
     if trace is None:
         trace = np.exp(-0.5 * ((t - mean_us) / sigma_us) ** 2)
-        pdf = np.convolve(trace, np.exp(-u / TAU_PI_US), mode="full")[: t.size]
+        pdf = fftconvolve(trace, np.exp(-u / TAU_PI_US), mode="full")[: t.size]
     else:
         pdf = np.interp(t, trace[0], trace[1], left=0.0, right=0.0)
     if flavour != "numu":
-        pdf = np.convolve(pdf, np.exp(-u / TAU_MU_US), mode="full")[: t.size]
+        pdf = fftconvolve(pdf, np.exp(-u / TAU_MU_US), mode="full")[: t.size]
     pdf /= pdf.sum()
     if efficiency is not None:
         pdf = pdf * efficiency(t)

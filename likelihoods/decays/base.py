@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from scipy.special import erfinv
@@ -15,6 +16,7 @@ from scipy.special import erfinv
 from globalfit.errors import GlobalfitError, unknown
 from globalfit.likelihood import Likelihood, load_data_card
 from globalfit.models.base import Point
+from likelihoods.decays import widths
 
 #: Below this m_phi [GeV] the tables are held constant (1 keV; physics.md covers >= 1 MeV).
 M_PHI_MIN = 1e-6
@@ -34,16 +36,35 @@ def limit_sigma(limit: float, cl: float) -> float:
     return limit / (math.sqrt(2.0) * float(erfinv(cl)))
 
 
-def log_m(m_phi: Any) -> Any:
-    """ln m_phi for table look-ups, with m_phi held at M_PHI_MIN below it."""
-    return jnp.log(jnp.maximum(m_phi, M_PHI_MIN))
+class LogitTable:
+    """Several tabulated integrals, one per channel (rows of ``ln_values``), each on
+    ``widths.logit_grid`` in t = m_phi / m_end[channel]; ``__call__(m_phi)`` returns the vector of
+    values by linear interpolation of the log in v = ln(t/(1-t)). The grid is uniform in v, so the
+    look-up is arithmetic plus a gather (no search); zero at and beyond each endpoint, constant
+    below the first grid point (t = 1.1e-7)."""
 
+    def __init__(self, m_end: list[float], ln_values: list[np.ndarray]) -> None:
+        n = {len(v) for v in ln_values}
+        if len(n) != 1:
+            raise ValueError("LogitTable: all tables need the same grid size.")
+        self.n = n.pop()
+        self.inv_end = np.asarray([1.0 / m for m in m_end])
+        self.ln = np.stack(ln_values)
+        self.flat = self.ln.ravel()
+        self.dv = (widths.V_MAX - widths.V_MIN) / (self.n - 1)
+        self.offset = np.arange(len(m_end)) * self.n  # start of each row in ``flat``
 
-def interp(m_phi: Any, table: tuple[np.ndarray, np.ndarray]) -> Any:
-    """Linear interpolation of a tabulated integral in ln m_phi; zero beyond the table's end."""
-    lg, val = table
-    lm = log_m(m_phi)
-    return jnp.where(lm < lg[-1], jnp.interp(lm, jnp.asarray(lg), jnp.asarray(val)), 0.0)
+    def __call__(self, m_phi: Any) -> Any:
+        t = m_phi * self.inv_end
+        ts = jnp.clip(t, 1e-12, 1.0 - 1e-12)
+        v = jnp.log(ts) - jnp.log1p(-ts)
+        u = jnp.clip((v - widths.V_MIN) / self.dv, 0.0, self.n - 1.0)
+        i = jax.lax.stop_gradient(jnp.minimum(jnp.floor(u), self.n - 2.0))
+        w = u - i
+        k = i.astype(int) + self.offset
+        tab = jnp.asarray(self.flat)
+        ln = (1.0 - w) * tab[k] + w * tab[k + 1]
+        return jnp.where(t < 1.0, jnp.exp(ln), 0.0)
 
 
 class Component:
@@ -101,18 +122,37 @@ class DecayLikelihood(Likelihood):
         if not self.components_used:
             raise GlobalfitError(f"Likelihood {self.name!r} has no channel left to use.")
 
-    def br_phi(self, point: Point) -> dict[str, Any]:
-        """BR of the phi-emitting mode of each selected component."""
+    def br_phi_vector(self, point: Point) -> Any:
+        """BR of the phi-emitting mode of each selected component, as one vector (card order)."""
         raise NotImplementedError
+
+    def br_phi(self, point: Point) -> dict[str, Any]:
+        """BR of the phi-emitting mode of each selected component, by name."""
+        br = self.br_phi_vector(point)
+        return {c.name: br[i] for i, c in enumerate(self.components_used)}
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not hasattr(self, "_arr"):
+            cs = self.components_used
+            self._arr = (np.array([c.center for c in cs]), np.array([c.sigma for c in cs]),
+                         np.array([c.m_phi_max for c in cs]))
+        return self._arr
+
+    def loglike_vector(self, point: Point) -> Any:
+        """-chi^2/2 of every selected component (vectorised ``Component.loglike``)."""
+        _, m_phi = point.scalar_couplings()
+        center, sigma, m_max = self._arrays()
+        br = self.br_phi_vector(point)
+        ll = -0.5 * ((br - center) / sigma) ** 2 + 0.5 * (center / sigma) ** 2
+        return jnp.where(m_phi < m_max, ll, 0.0)
 
     def components(self, point: Point) -> dict[str, Any]:
         """log-likelihood of each selected component, by name."""
-        _, m_phi = point.scalar_couplings()
-        br = self.br_phi(point)
-        return {c.name: c.loglike(br[c.name], m_phi) for c in self.components_used}
+        ll = self.loglike_vector(point)
+        return {c.name: ll[i] for i, c in enumerate(self.components_used)}
 
     def loglike(self, point: Point) -> Any:
-        return sum(self.components(point).values())
+        return jnp.sum(self.loglike_vector(point))
 
     def validity_range(self) -> float:
         """Largest m_phi [GeV] at which some selected component constrains."""

@@ -12,11 +12,12 @@ import math
 from typing import Any
 
 import jax.numpy as jnp
+import numpy as np
 
 from globalfit.constants import G_F, pdg_mass, pdg_width
 from globalfit.models.base import Point
 from likelihoods.decays import widths
-from likelihoods.decays.base import FLAVOUR_INDEX, Component, DecayLikelihood, inputs, interp
+from likelihoods.decays.base import FLAVOUR_INDEX, Component, DecayLikelihood, LogitTable, inputs
 
 LEPTON_FLAVOUR = {"e-": "e", "mu-": "mu"}
 
@@ -60,13 +61,17 @@ class MesonDecays(DecayLikelihood):
                 "flavour": FLAVOUR_INDEX[LEPTON_FLAVOUR[row["lepton"]]],
                 # BR_phi / (sum_b |lambda_lb|^2 I): prefactor over the meson's total width
                 "norm": meson_prefactor(m_p, f["value"], v["value"]) / width,
+                "m_end": m_p - m_l,
                 "table": widths.meson_table(m_p, m_l),
                 "br_sm": br_sm, "sigma_sm": sigma_sm,
             }
         self.select()
+        used = [self.rows[c.name] for c in self.components_used]
+        self.table = LogitTable([r["m_end"] for r in used], [r["table"] for r in used])
+        self.flavours = np.array([r["flavour"] for r in used])
+        self.norms = np.array([r["norm"] for r in used])
 
-    def br_phi(self, point: Point) -> dict[str, Any]:
+    def br_phi_vector(self, point: Point) -> Any:
         lam, m_phi = point.scalar_couplings()
         row_sums = jnp.sum(jnp.abs(lam) ** 2, axis=1)  # sum_b |lambda_ab|^2
-        return {c.name: self.rows[c.name]["norm"] * row_sums[self.rows[c.name]["flavour"]]
-                * interp(m_phi, self.rows[c.name]["table"]) for c in self.components_used}
+        return self.norms * row_sums[self.flavours] * self.table(m_phi)

@@ -7,7 +7,7 @@ A four-body decay. By the mass-convolution identity (docs/decays.md) its width i
 
 with Gamma_0 = G_F^2 m_tau^5/(192 pi^3) and g the SM width with the emitting neutrino given mass^2
 y m_tau^2 (the same function for the nubar_l and the nu_tau leg). K is integrated numerically once
-(fixed Gauss-Legendre, ``widths.tau_table``) and interpolated in ln m_phi.
+(fixed Gauss-Legendre, ``widths.tau_table``) and interpolated (``base.LogitTable``).
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import math
 from typing import Any
 
 import jax.numpy as jnp
+import numpy as np
 
 from globalfit.constants import G_F, pdg_mass, pdg_width
 from globalfit.models.base import Point
 from likelihoods.decays import widths
-from likelihoods.decays.base import FLAVOUR_INDEX, Component, DecayLikelihood, interp
+from likelihoods.decays.base import FLAVOUR_INDEX, Component, DecayLikelihood, LogitTable
 
 
 def gamma0(m_tau: float) -> float:
@@ -55,18 +56,18 @@ class TauDecays(DecayLikelihood):
             self.rows[row["name"]] = {
                 "flavour": FLAVOUR_INDEX[row["lepton"].rstrip("-")],
                 "norm": gamma0(m_tau) / width,
+                "m_end": m_tau - m_l,
                 "table": widths.tau_table(m_tau, m_l, "nubar"),
                 "br_sm": br_sm,
             }
         self.select()
+        used = [self.rows[c.name] for c in self.components_used]
+        self.table = LogitTable([r["m_end"] for r in used], [r["table"] for r in used])
+        self.flavours = np.array([r["flavour"] for r in used])
+        self.norm = gamma0(m_tau) / width
 
-    def br_phi(self, point: Point) -> dict[str, Any]:
+    def br_phi_vector(self, point: Point) -> Any:
         lam, m_phi = point.scalar_couplings()
         row_sums = jnp.sum(jnp.abs(lam) ** 2, axis=1)
-        out = {}
-        for c in self.components_used:
-            r = self.rows[c.name]
-            # emission from the nubar_l leg (lambda_lb) and from the nu_tau leg (lambda_tau b)
-            coup = row_sums[r["flavour"]] + row_sums[2]
-            out[c.name] = r["norm"] * coup * interp(m_phi, r["table"])
-        return out
+        # emission from the nubar_l leg (lambda_lb) and from the nu_tau leg (lambda_tau b)
+        return self.norm * (row_sums[self.flavours] + row_sums[2]) * self.table(m_phi)

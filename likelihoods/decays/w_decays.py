@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 import jax.numpy as jnp
+import numpy as np
 
 from globalfit.constants import pdg_mass
 from globalfit.models.base import Point
@@ -42,11 +43,11 @@ class WDecays(DecayLikelihood):
             self.flavour[r["name"]] = FLAVOUR_INDEX[r["lepton"]]
         self.select()
 
-    def br_phi(self, point: Point) -> dict[str, Any]:
+    def br_phi_vector(self, point: Point) -> Any:
         lam, m_phi = point.scalar_couplings()
         row_sums = jnp.sum(jnp.abs(lam) ** 2, axis=1)
         a = jnp.maximum(m_phi, M_PHI_MIN) ** 2 / self.m_w**2
         j = jnp.where(a < 1.0, jnp.maximum(j_function(jnp.minimum(a, 1.0)), 0.0), 0.0)
         ratio = j / (64.0 * math.pi**2)
-        return {c.name: self.br_sm * row_sums[self.flavour[c.name]] * ratio
-                for c in self.components_used}
+        flav = np.array([self.flavour[c.name] for c in self.components_used])
+        return self.br_sm * row_sums[flav] * ratio

@@ -1,7 +1,7 @@
 """Widths of SM decays with a leptonic scalar phi radiated off a neutrino (physics.md section 4).
 
 Everything here is parameter independent: numpy/scipy code that builds, once, the integrals the
-likelihoods interpolate with ``jnp.interp`` in log m_phi (no adaptive integrator per call).
+likelihoods interpolate on a fixed grid in m_phi (no adaptive integrator per call).
 
 The key identity (derived in docs/decays.md, "Mass convolution"): for a process with one
 neutrino line and L = 1/2 lambda_ab phi nu_a nu_b,
@@ -145,34 +145,39 @@ def tau_k(x_phi: float, x_l: float, leg: str) -> float:
     return convolve(lambda y: width(y, x_l), max(x_phi, 1e-14), y_max)
 
 
-# --- tables in log m_phi -------------------------------------------------------------------
-def mass_grid(m_end: float, m_min: float = 1e-6, n_log: int = 160, n_lin: int = 80) -> np.ndarray:
-    """Grid in m_phi [GeV]: log-spaced from m_min to m_end/2, then linear to m_end (dense where
-    the width goes to zero at the kinematic endpoint)."""
-    lo = np.geomspace(m_min, 0.5 * m_end, n_log, endpoint=False)
-    hi = np.linspace(0.5 * m_end, m_end, n_lin)
-    return np.concatenate([lo, hi])
+# --- tables on a logit grid in t = m_phi / m_end ---------------------------------------------
+#: Grid in v = ln(t / (1 - t)), t = m_phi / (kinematic endpoint): dense (logarithmically) both at
+#: small m_phi and near the endpoint, and uniform in v, so that a look-up needs no search.
+V_MIN, V_MAX = -16.0, 16.0
+#: Floor of the tabulated integrals before taking logs (values below it are zero for all uses).
+TINY = 1e-300
+
+
+def logit_grid(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(v, t) on n uniform points of v in [V_MIN, V_MAX]."""
+    v = np.linspace(V_MIN, V_MAX, n)
+    return v, 1.0 / (1.0 + np.exp(-v))
 
 
 @functools.cache
-def meson_table(m_p: float, m_l: float) -> tuple[np.ndarray, np.ndarray]:
-    """(ln m_phi grid, I(x_l, x_phi)) for a meson of mass m_p and lepton m_l [GeV]."""
-    grid = mass_grid(m_p - m_l)
+def meson_table(m_p: float, m_l: float, n: int = 320) -> np.ndarray:
+    """ln I(x_l, x_phi) on ``logit_grid(n)``, m_phi = t (m_p - m_l) [GeV]."""
+    _, t = logit_grid(n)
+    grid = t * (m_p - m_l)
     x_l = (m_l / m_p) ** 2
     x_phi = (grid / m_p) ** 2
     x_max = (1.0 - math.sqrt(x_l)) ** 2
     xp = x_phi[:, None]
     vals = integrate(lambda x: meson_massive_nu(x, x_l) * (x - xp) ** 2 / x**3,
                      np.maximum(x_phi, 1e-14), x_max)
-    vals[-1] = 0.0
-    return np.log(grid), vals
+    return np.log(np.maximum(vals, TINY))
 
 
 @functools.cache
-def tau_table(m_tau: float, m_l: float, leg: str) -> tuple[np.ndarray, np.ndarray]:
-    """(ln m_phi grid, K(m_phi)) with Gamma(tau -> l nu nu phi) = Gamma_0 |lambda|^2 K."""
-    grid = mass_grid(m_tau - m_l, n_log=100, n_lin=40)
+def tau_table(m_tau: float, m_l: float, leg: str, n: int = 200) -> np.ndarray:
+    """ln K on ``logit_grid(n)``, m_phi = t (m_tau - m_l), Gamma(tau -> l nu nu phi) = Gamma_0
+    |lambda|^2 K."""
+    _, t = logit_grid(n)
     x_l = (m_l / m_tau) ** 2
-    vals = np.array([tau_k((m / m_tau) ** 2, x_l, leg) for m in grid])
-    vals[-1] = 0.0
-    return np.log(grid), vals
+    vals = np.array([tau_k((m / m_tau) ** 2, x_l, leg) for m in t * (m_tau - m_l)])
+    return np.log(np.maximum(vals, TINY))

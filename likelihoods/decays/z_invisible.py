@@ -51,9 +51,9 @@ class ZInvisible(DecayLikelihood):
                                for r in self.card["channel"]}
         self.select()
 
-    def br_phi(self, point: Point) -> dict[str, Any]:
+    def br_phi_vector(self, point: Point) -> Any:
         lam, m_phi = point.scalar_couplings()
         a = jnp.maximum(m_phi, M_PHI_MIN) ** 2 / self.m_z**2
         j = jnp.where(a < 1.0, jnp.maximum(j_function(jnp.minimum(a, 1.0)), 0.0), 0.0)
         br = self.br_nu * coupling_weight(lam) * j / (64.0 * math.pi**2)
-        return {c.name: br for c in self.components_used}
+        return jnp.full(len(self.components_used), br)

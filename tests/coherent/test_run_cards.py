@@ -23,3 +23,11 @@ def test_card_builds_and_evaluates(card, need_release):
     assert np.isfinite(float(fit.logpost(th)))  # gradients: test_lar_csi2021.py
     free = {"coherent_nsi_ee.toml": {"eps_ee_u", "eps_ee_d"}}.get(card, {"g_prime"})
     assert free <= set(fit.parameters) and "m_zprime" not in fit.parameters
+
+
+def test_plot_script_writes_png(tmp_path):
+    from likelihoods.coherent.plot_spectra import main
+
+    main(["--out", str(tmp_path), "--only", "coherent_csi_2017"])
+    png = tmp_path / "coherent_csi_2017.png"
+    assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"

@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"using {name}: " + ", ".join(f"[{a:g}, {b:g}] GeV" for a, b, _ in bands))
     if args.hl_lhc:
         hl = _band_fits("lhc_dilepton_resonance", args.charges, args.m_min, args.m_max,
-                        {"luminosity_fb": 3000.0, "sqrt_s_TeV": 14.0})
+                        {"luminosity_fb": 3000.0, "sqrt_s_TeV": 14.0,
+                         "out_of_range": "zero"})
         if hl:
             curves["lhc_dilepton_resonance (HL-LHC 3/ab, 14 TeV)"] = hl
 
@@ -162,7 +163,8 @@ def _plot(masses, rows, comb, tag, path) -> None:
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for n, y in rows.items():
         ax.plot(masses, y, lw=1.6, ls="--" if "HL-LHC" in n else "-", label=n)
-    ax.plot(masses, comb, color="k", lw=3, label="combined (current data)", zorder=10)
+    ax.plot(masses, comb, color="k", lw=5, alpha=0.35, label="combined (current data)",
+            zorder=10)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$M_{Z'}$ [GeV]")

@@ -21,16 +21,15 @@ from globalfit.errors import unknown
 #: 1 GeV^-2 in cm^2.
 INV_GEV2_TO_CM2 = (HBARC_GEV_FM * 1e-13) ** 2
 
-#: Radiatively corrected nucleon couplings (Erler-Su, Prog. Part. Nucl. Phys. 71 (2013) 119, as
-#: used by Cadeddu et al. arXiv:2005.01645): g_p^V = 0.0747, g_n^V = -0.5117.
+#: Nucleon vector couplings by name. Only the tree-level ones (physics.md 0) for now: the
+#: radiatively corrected, flavour-dependent values are not yet checked against their paper.
 WEAK_COUPLINGS = {
     "tree": (G_V_PROTON, G_V_NEUTRON),
-    "radiative": (0.0747, -0.5117),
 }
 
 
 def weak_couplings(name: str) -> tuple[float, float]:
-    """(g_p^V, g_n^V) for ``tree`` (1/2 - 2 s_W^2, -1/2) or ``radiative``."""
+    """(g_p^V, g_n^V) for ``tree`` (1/2 - 2 s_W^2, -1/2)."""
     if name not in WEAK_COUPLINGS:
         raise unknown("weak-coupling choice", name, WEAK_COUPLINGS)
     return WEAK_COUPLINGS[name]

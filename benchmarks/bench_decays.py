@@ -62,8 +62,10 @@ def main() -> None:
                  per_call(jax.jit(jax.value_and_grad(fit.raw_loglike)), x3),
                  per_call(jax.jit(jax.vmap(fit.raw_loglike)), batch[:, :3], n=50) / 1000))
     print(f"{'likelihood(s)':<42} {'loglike [us]':>13} {'+grad [us]':>11} {'vmap/pt [us]':>13}")
+    def fmt(v: float | None) -> str:
+        return f"{v:11.2f}" if v is not None else f"{'-':>11}"
+
     for name, a, b, c in rows:
-        fmt = (lambda v: f"{v:11.2f}" if v is not None else f"{'-':>11}")
         print(f"{name:<42} {a:13.2f} {fmt(b)} {fmt(c):>13}")
     allfive = next(r for r in rows if r[0] == "all five")
     print(f"\nall five, one point, minus baseline: {allfive[1] - rows[0][1]:.2f} us "

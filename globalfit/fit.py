@@ -202,6 +202,8 @@ class Fit:
         missing = [n for n in self.parameters if n not in point]
         if missing:
             raise GlobalfitError(f"The point has no value for free parameter {missing[0]!r}.")
+        if not self.parameters:  # every parameter fixed: the empty vector
+            return jnp.zeros((0,))
         return jnp.stack([jnp.asarray(point[n], float) for n in self.parameters], axis=-1)
 
     def _theta(self, x: Any) -> jax.Array:
@@ -209,7 +211,7 @@ class Fit:
             return self.vector(x)
         if not isinstance(x, jax.Array):
             x = jnp.asarray(x, float)
-        if x.ndim == 0 or x.shape[-1] != self.ndim:
+        if (x.ndim == 0 and self.ndim) or (x.ndim and x.shape[-1] != self.ndim):
             raise GlobalfitError(
                 f"A point needs {self.ndim} values ({', '.join(self.parameters)}), got shape "
                 f"{tuple(x.shape)}.")

@@ -74,7 +74,11 @@ def corner_plot(runs: Sequence[Mapping[str, np.ndarray]], labels: Sequence[str],
             elif j > 0:
                 ax.set_yticklabels([])
     if len(runs) > 1 or labels[0]:
-        axes[0, 0].legend(loc="upper left", bbox_to_anchor=(1.05, 1.0), fontsize=9, frameon=False)
+        handles, labs = axes[0, 0].get_legend_handles_labels()
+        if n > 1:
+            fig.legend(handles, labs, loc="upper right", fontsize=9, frameon=False)
+        else:
+            axes[0, 0].legend(fontsize=8, frameon=False)
     fig.tight_layout()
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")

@@ -141,3 +141,12 @@ def test_card_errors(tmp_path):
     with pytest.raises(GlobalfitError, match="not in"):
         RunCard.from_dict({"model": {"name": "nsi"}, "likelihoods": {"use": [],
                                                                      "gaussian": {}}})
+
+
+def test_fit_with_every_parameter_fixed():
+    # a Fit with nothing free still evaluates (expected counts at a fixed point)
+    fit = Fit("nsi", ["poisson_counting"], priors={"eps_ee_u": 2.0},
+              likelihood_options={"poisson_counting": {"observed": 1, "background": 1.0}})
+    assert fit.ndim == 0
+    assert float(fit.loglike({})) == pytest.approx(math.log(3.0) - 3.0, rel=1e-12)
+    assert fit.expected([])["poisson_counting"]["signal"][0] == pytest.approx(2.0)

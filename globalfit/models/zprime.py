@@ -7,7 +7,7 @@ L_NSI = -sqrt2 G_F eps (nu gamma P_L nu)(f gamma f) gives
     eps^{fV}_{aa}(q2) = + g'^2 Q'_a Q'_f / (sqrt2 G_F (M^2 + q2)),
 
 positive for like-sign charges (the sign of Q'_a Q'_f). The seed's oscillation slide writes a minus
-sign; its COHERENT slide and our derivation have this one (docs/physics-conventions.md).
+sign; its COHERENT slide and our derivation have this one (docs/framework.md, "Conventions").
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def poisson_chi2(n_th: Any, n_obs: Any) -> Any:
 
 
 def eps_from_truth(truth: dict[str, Any]) -> np.ndarray:
-    """3x3 real symmetric eps in matter from truth keys eps_ee, eps_mumu, eps_tautau, eps_emu, ..."""
+    """3x3 symmetric eps in matter from truth keys eps_ee, eps_mumu, eps_tautau, eps_emu, ..."""
     idx = {"ee": (0, 0), "mumu": (1, 1), "tautau": (2, 2), "emu": (0, 1), "etau": (0, 2),
            "mutau": (1, 2)}
     m = np.zeros((3, 3), complex)
@@ -68,8 +68,9 @@ def eps_from_truth(truth: dict[str, Any]) -> np.ndarray:
         if k.startswith("eps_"):
             ab = k[4:]
             if ab not in idx:
-                raise GlobalfitError(f"Unknown truth entry {k!r}: use eps_ee, eps_mumu, eps_tautau, "
-                                     "eps_emu, eps_etau, eps_mutau (eps in matter, per electron).")
+                raise GlobalfitError(
+                    f"Unknown truth entry {k!r}: use eps_ee, eps_mumu, eps_tautau, eps_emu, "
+                    "eps_etau, eps_mutau (eps in matter, per electron).")
             i, j = idx[ab]
             m[i, j] = v
             m[j, i] = np.conj(v)
@@ -141,6 +142,9 @@ class OscillationExperiment(Likelihood):
             self._sample_groups.append(groups_here)
             self._sample_comps.append(comp_here)
         self._gidx = jnp.asarray(gidx)
+        # per sample: (groups x components) indicator, for the profiled normalisations
+        self._onehot = [np.array([[float(gidx[k] == g) for k in ci] for g in gs])
+                        for ci, gs in zip(self._sample_comps, self._sample_groups, strict=True)]
         self._gsd = np.array([self.systematics.get(g, self.systematics.get(self._group_of(g)))
                               for g in self.group_names])
         # Asimov data at the truth point
@@ -204,12 +208,10 @@ class OscillationExperiment(Likelihood):
                 total = total + poisson_chi2(jnp.sum(comp[jnp.asarray(ci)], axis=0), obs)
             return total
         total = jnp.zeros(())
-        for ci, gs, obs in zip(self._sample_comps, self._sample_groups, self.observed,
-                               strict=True):
-            ci_a = jnp.asarray(ci)
+        for ci, gs, obs, onehot in zip(self._sample_comps, self._sample_groups, self.observed,
+                                       self._onehot, strict=True):
             # counts per group of this sample: (G, R)
-            onehot = np.array([[float(int(self._gidx[k]) == g) for k in ci] for g in gs])
-            cg = jnp.asarray(onehot) @ comp[ci_a]
+            cg = jnp.asarray(onehot) @ comp[jnp.asarray(ci)]
             n0 = jnp.sum(cg, axis=0)
             w = 1.0 / jnp.maximum(jnp.asarray(obs), 1.0)
             a = (cg * w) @ cg.T + jnp.diag(1.0 / jnp.asarray(self._gsd[gs]) ** 2)

@@ -57,8 +57,8 @@ def main():
         vg = jax.jit(jax.value_and_grad(fit.raw_logpost))
         lp(th).block_until_ready()
         vg(th)[1].block_until_ready()
-        t1 = best(lambda: lp(th).block_until_ready(), n=50)
-        t2 = best(lambda: vg(th)[1].block_until_ready(), n=50)
+        t1 = best(lambda lp=lp, th=th: lp(th).block_until_ready(), n=50)
+        t2 = best(lambda vg=vg, th=th: vg(th)[1].block_until_ready(), n=50)
         print(f"dune + t2hk ({nuis}, {fit.ndim} parameters): log-post {t1 * 1e3:.2f} ms, "
               f"with gradient {t2 * 1e3:.2f} ms per point (CPU, jitted)")
 

@@ -163,7 +163,8 @@ class DUNE(OscillationExperiment):
     @staticmethod
     def _xs_tab(tab, col: str, e: np.ndarray) -> np.ndarray:
         """sigma [1e-38 cm^2] from a GLoBES sigma/E table (linear in log10 E)."""
-        return np.interp(np.log10(e), tab["log10_E_GeV"], tab[col], left=0.0, right=tab[col][-1]) * e
+        y = tab[col]
+        return np.interp(np.log10(e), tab["log10_E_GeV"], y, left=0.0, right=y[-1]) * e
 
     # -- built-in parametrisation --------------------------------------------------------------
     def _build_builtin(self):
@@ -217,7 +218,8 @@ def flux_param(e: np.ndarray, p: dict) -> np.ndarray:
 
 
 def xsec_param(e: np.ndarray, p: dict) -> np.ndarray:
-    """sigma [1e-38 cm^2 per nucleon] = E [s_inf + A exp(-(ln(E/E0))^2 / (2 w^2))] (1 - exp(-E/E1))."""
+    """sigma [1e-38 cm^2 per nucleon]
+    = E [s_inf + A exp(-(ln(E/E0))^2 / (2 w^2))] (1 - exp(-E/E1))."""
     x = np.maximum(e, 1e-6)
     shape = p["s_inf"] + p["A"] * np.exp(-np.log(x / p["E0"]) ** 2 / (2 * p["w"] ** 2))
     return x * shape * (1.0 - np.exp(-x / p["E1"]))

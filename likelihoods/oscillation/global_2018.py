@@ -2,7 +2,8 @@
 
 An APPROXIMATION of the published global fit, built only from its 2 sigma ranges (seed Table 1):
 
-    chi2 = chi2_1(d1) + chi2_2(d2),  d1 = u_ee - u_mumu,  d2 = u_tautau - u_mumu,  u = eps / (2 + Yn)
+    chi2 = chi2_1(d1) + chi2_2(d2),  d1 = u_ee - u_mumu,  d2 = u_tautau - u_mumu,
+    u = eps / (2 + Yn)
 
 with eps = point.eps_matter(Yn) (so any model providing eps_matter is read as up-quark couplings).
 chi2_1 is the lower envelope of two parabolas, one per island (LMA-D and LMA), each 0 at the

@@ -48,7 +48,8 @@ def best_fit(ordering: str = "NO") -> dict[str, float]:
     return out
 
 
-def truth_point(ordering: str = "NO", overrides: dict[str, float] | None = None) -> dict[str, float]:
+def truth_point(ordering: str = "NO",
+                overrides: dict[str, float] | None = None) -> dict[str, float]:
     """Asimov truth: NuFIT 6.0 best fit of ``ordering`` with optional overrides by name."""
     out = best_fit(ordering)
     for k, v in (overrides or {}).items():

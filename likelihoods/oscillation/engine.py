@@ -60,52 +60,82 @@ def vacuum_mass_matrix(osc: Mapping[str, Any]) -> jax.Array:
     return (u * m2[None, :]) @ jnp.conj(u).T
 
 
-def _expm_traceless(t: jax.Array) -> jax.Array:
-    """exp(-i T) for traceless Hermitian T[..., 3, 3] (dimensionless) by Newton interpolation."""
-    eye = jnp.eye(3, dtype=t.dtype)
-    t2 = t @ t
-    c = 0.5 * jnp.real(jnp.trace(t2, axis1=-2, axis2=-1))  # = -(sum of principal 2x2 minors)
-    q = jnp.real(  # det(T), real for Hermitian T
-        t[..., 0, 0] * (t[..., 1, 1] * t[..., 2, 2] - t[..., 1, 2] * t[..., 2, 1])
-        - t[..., 0, 1] * (t[..., 1, 0] * t[..., 2, 2] - t[..., 1, 2] * t[..., 2, 0])
-        + t[..., 0, 2] * (t[..., 1, 0] * t[..., 2, 1] - t[..., 1, 1] * t[..., 2, 0]))
+def _traceless_hermitian(m: jax.Array) -> jax.Array:
+    """(M + M^dagger)/2 minus tr/3 (exact hermiticity against rounding)."""
+    m = 0.5 * (m + jnp.conj(m).T)
+    return m - jnp.trace(m).real / 3.0 * jnp.eye(3)
+
+
+def _det3(m: jax.Array) -> jax.Array:
+    return (m[0, 0] * (m[1, 1] * m[2, 2] - m[1, 2] * m[2, 1])
+            - m[0, 1] * (m[1, 0] * m[2, 2] - m[1, 2] * m[2, 0])
+            + m[0, 2] * (m[1, 0] * m[2, 1] - m[1, 1] * m[2, 0]))
+
+
+def _layer_operator(mvac: jax.Array, y: jax.Array, scale: float, v: Any, eps: jax.Array,
+                    l_inv_ev: Any, antineutrino: bool) -> jax.Array:
+    """exp(-i H L) up to a phase for y = L / (2 E scale) [...], one layer of potential v [eV].
+
+    The traceless part of H L is T(y) = y A + B with energy-independent A (vacuum, times
+    ``scale``) and B (matter), so every energy-independent piece is formed once per point:
+    A^2, AB + BA, B^2, and the invariants tr(T^2)/2 = c2 y^2 + c1 y + c0 and
+    det T = d3 y^3 + d2 y^2 + d1 y + d0. Per energy only scalars are computed (the Cardano
+    eigenvalues a >= b >= c and the Newton divided differences of exp(-i x)), and
+    S = k0 1 + k1 T + k2 T^2 is a sum of nine-entry arrays (no per-energy matrix product).
+    """
+    mat = jnp.zeros((3, 3), jnp.complex128).at[0, 0].set(1.0) + eps
+    if antineutrino:
+        a_m = _traceless_hermitian(jnp.conj(mvac) * scale)
+        b_m = _traceless_hermitian(-v * l_inv_ev * jnp.conj(mat))
+    else:
+        a_m = _traceless_hermitian(mvac * scale)
+        b_m = _traceless_hermitian(v * l_inv_ev * mat)
+    a2 = a_m @ a_m
+    b2 = b_m @ b_m
+    ab = a_m @ b_m + b_m @ a_m
+    # tr(T^2)/2 and det(T) as polynomials in y (real for Hermitian A, B)
+    c2 = 0.5 * jnp.trace(a2).real
+    c1 = 0.5 * jnp.trace(ab).real
+    c0 = 0.5 * jnp.trace(b2).real
+    d3 = _det3(a_m).real
+    d0 = _det3(b_m).real
+    dp = _det3(a_m + b_m).real
+    dm = _det3(b_m - a_m).real  # = p(-1)
+    d2 = 0.5 * (dp + dm) - d0
+    d1 = 0.5 * (dp - dm) - d3
+    c = (c2 * y + c1) * y + c0                      # = -(sum of principal minors) >= 0
+    q = ((d3 * y + d2) * y + d1) * y + d0           # det T
     tiny = 1e-300
     nonzero = c > tiny
     p = jnp.sqrt(jnp.where(nonzero, c, 1.0) / 3.0)
     r = jnp.clip(q / (2.0 * p**3), -1.0 + 1e-15, 1.0 - 1e-15)
     phi = jnp.arccos(r) / 3.0
-    a = jnp.where(nonzero, 2.0 * p * jnp.cos(phi), 0.0)
-    b = jnp.where(nonzero, 2.0 * p * jnp.cos(phi - 2.0 * math.pi / 3.0), 0.0)
-    cc = jnp.where(nonzero, 2.0 * p * jnp.cos(phi + 2.0 * math.pi / 3.0), 0.0)
+    ea = jnp.where(nonzero, 2.0 * p * jnp.cos(phi), 0.0)
+    eb = jnp.where(nonzero, 2.0 * p * jnp.cos(phi - 2.0 * math.pi / 3.0), 0.0)
+    ec = jnp.where(nonzero, 2.0 * p * jnp.cos(phi + 2.0 * math.pi / 3.0), 0.0)
 
-    def dd1(x, y):  # f[x, y] for f = exp(-i .)
-        return -1j * jnp.exp(-0.5j * (x + y)) * jnp.sinc((x - y) / (2.0 * math.pi))
+    def dd1(x, z):  # f[x, z] for f = exp(-i .), stable at x = z
+        return -1j * jnp.exp(-0.5j * (x + z)) * jnp.sinc((x - z) / (2.0 * math.pi))
 
-    fa = jnp.exp(-1j * a)
-    fab = dd1(a, b)
-    fbc = dd1(b, cc)
-    gap = a - cc
+    fa = jnp.exp(-1j * ea)
+    fab = dd1(ea, eb)
+    fbc = dd1(eb, ec)
+    gap = ea - ec
     big = gap > 1e-12
     fabc = jnp.where(big, (fab - fbc) / jnp.where(big, gap, 1.0), -0.5 * fa)
-    ta = t - a[..., None, None] * eye
-    tb = t - b[..., None, None] * eye
-    return (fa[..., None, None] * eye + fab[..., None, None] * ta
-            + fabc[..., None, None] * (ta @ tb))
+    # S = fa + fab (T - a) + fabc (T - a)(T - b) = k0 + k1 T + k2 T^2
+    k0 = fa - fab * ea + fabc * ea * eb
+    k1 = fab - fabc * (ea + eb)
+    k2 = fabc
+    yy = y[..., None, None]
+    t = yy * a_m + b_m
+    t2 = (yy * a2 + ab) * yy + b2
+    return (k0[..., None, None] * jnp.eye(3) + k1[..., None, None] * t
+            + k2[..., None, None] * t2)
 
 
-def _layer_operator(mvac: jax.Array, e_ev: jax.Array, v: Any, eps: jax.Array, l_inv_ev: Any,
-                    antineutrino: bool) -> jax.Array:
-    """exp(-i H L) up to a phase, for energies e_ev[...] in one layer of potential v [eV]."""
-    mat = jnp.zeros((3, 3), jnp.complex128).at[0, 0].set(1.0) + eps
-    h = mvac / (2.0 * e_ev[..., None, None]) + v * mat  # neutrinos
-    if antineutrino:
-        h = jnp.conj(mvac) / (2.0 * e_ev[..., None, None]) - v * jnp.conj(mat)
-    hl = h * l_inv_ev
-    tr = jnp.trace(hl, axis1=-2, axis2=-1).real / 3.0
-    t = hl - tr[..., None, None] * jnp.eye(3)
-    # enforce exact hermiticity (rounding in the products above)
-    t = 0.5 * (t + jnp.conj(jnp.swapaxes(t, -1, -2)))
-    return _expm_traceless(t)
+#: scale of the vacuum term: y = L / (2 E) / _SCALE is O(1) for long-baseline values
+_SCALE = 1e3
 
 
 @functools.partial(jax.jit, static_argnames=("antineutrino",))
@@ -116,10 +146,13 @@ def _probabilities(e_gev, l_km, rho, ye, osc, eps, antineutrino=False):
     s = None
     for k in range(l_km.shape[0]):  # layers, in the order crossed
         v = V_CC_EV_PER_GCM3 * rho[k] * ye[k]
-        sk = _layer_operator(mvac, e_ev, v, eps, l_km[k] * KM_TO_INV_EV, antineutrino)
+        l_inv = l_km[k] * KM_TO_INV_EV
+        y = l_inv / (2.0 * e_ev * _SCALE)
+        sk = _layer_operator(mvac, y, _SCALE, v, eps, l_inv, antineutrino)
         s = sk if s is None else sk @ s
     # amplitude nu_a -> nu_b is S[b, a]; P[..., a, b] = |S[b, a]|^2
-    return jnp.swapaxes(jnp.abs(s) ** 2, -1, -2)
+    sr, si = jnp.real(s), jnp.imag(s)
+    return jnp.swapaxes(sr * sr + si * si, -1, -2)
 
 
 def probabilities(E_GeV: Any, L_km: Any, rho: Any, *, osc: Mapping[str, Any], eps: Any = None,

@@ -85,7 +85,7 @@ class OscillationExperiment(Likelihood):
     systematics: dict[str, float] = {}
     #: common options; subclasses extend
     base_options: dict[str, Any] = {"mass_ordering": "NO", "truth": {}, "nuisances": "sampled",
-                                    "Yn": 1.0}
+                                    "Yn": 1.0, "osc_priors": "nufit"}
 
     # subclass API ----------------------------------------------------------------------------
     baseline_km: float
@@ -99,6 +99,7 @@ class OscillationExperiment(Likelihood):
     # set-up ----------------------------------------------------------------------------------
     def setup(self) -> None:
         nufit.check_ordering(self.config["mass_ordering"])
+        self._shared = nufit.shared_priors(self.config["mass_ordering"], self.config["osc_priors"])
         if self.config["nuisances"] not in NUISANCE_MODES:
             raise GlobalfitError(f"nuisances must be 'sampled' or 'profiled', got "
                                  f"{self.config['nuisances']!r}.")
@@ -175,7 +176,10 @@ class OscillationExperiment(Likelihood):
 
     # Likelihood API --------------------------------------------------------------------------
     def shared_priors(self) -> dict[str, Prior]:
-        return nufit.shared_priors()
+        """NuFIT 6.0 priors of the oscillation parameters (nufit.py; option ``osc_priors``).
+        dune and t2hk declare the same names: give them the same ``mass_ordering`` and
+        ``osc_priors`` (the Fit keeps the first declaration)."""
+        return self._shared
 
     def nuisance_priors(self) -> dict[str, Prior]:
         if self.config["nuisances"] == "profiled":

@@ -1,14 +1,18 @@
 """NuFIT 6.0 oscillation parameters: the Asimov truth point and the priors of the oscillation
 nuisances shared by ``dune`` and ``t2hk`` (one module, so both declare identical priors).
 
-Priors (global names ``theta12``, ``theta13``, ``theta23``, ``delta_cp``, ``dm21``, ``dm31``):
+Priors (global names ``theta12``, ``theta13``, ``theta23``, ``delta_cp``, ``dm21``, ``dm31``),
+``osc_priors`` option of the likelihoods:
 
-- theta12, theta13, dm21: truncated normals at the NuFIT 6.0 best fit, 1 sigma from the mean of the
-  asymmetric errors, converted from sin^2(theta) with d sin^2(theta) = sin(2 theta) d theta.
-  DUNE and T2HK do not measure these; external (solar, reactor) data fix them.
-- theta23: flat in the angle over the NuFIT 6.0 3 sigma range of sin^2(theta23), 0.435-0.585,
-  both octants (bimodal-capable); delta_cp: flat on [0, 2 pi); dm31: flat on [-3e-3, 3e-3] eV^2,
-  so both mass orderings are allowed. DUNE and T2HK measure these far better than the priors.
+- ``"nufit"`` (default; what published DUNE/T2HK projections do): truncated normals at the NuFIT
+  6.0 best fit of the chosen mass ordering for theta12, theta13, dm21, theta23 and dm31, 1 sigma
+  from the mean of the asymmetric errors (angles converted from sin^2(theta) with
+  d sin^2(theta) = sin(2 theta) d theta); dm31 truncated to the sign of that ordering (ordering
+  fixed to the true one); delta_cp flat on [0, 2 pi) (DUNE and T2HK measure it).
+- ``"wide"``: theta12, theta13, dm21 as above; theta23 flat in the angle over the NuFIT 6.0
+  3 sigma range of sin^2(theta23), 0.435-0.585, both octants (bimodal-capable); delta_cp flat;
+  dm31 flat on [-3e-3, 3e-3] eV^2 (both orderings). With these, the mu-tau NSI directions are
+  degenerate with theta23 and dm31 (docs/oscillation.md).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from globalfit.likelihood import load_data_card
 from priors import Prior, TruncNormal, Uniform
 
 ORDERINGS = ("NO", "IO")
+PRIOR_MODES = ("nufit", "wide")
 #: NuFIT 6.0 3 sigma range of sin^2(theta23) (arXiv:2410.05380, with SK), both orderings.
 SIN2_THETA23_3SIGMA = (0.435, 0.585)
 
@@ -65,21 +70,34 @@ def _angle_sd(entry: list[float]) -> tuple[float, float]:
     return th, 0.5 * (up + lo) / math.sin(2 * th)
 
 
-def shared_priors() -> dict[str, Prior]:
-    """Priors of the six oscillation nuisances (module docstring), identical for every user."""
-    c = card()["NO"]
+def shared_priors(ordering: str = "NO", mode: str = "nufit") -> dict[str, Prior]:
+    """Priors of the six oscillation nuisances (module docstring), identical for every user
+    with the same ``ordering`` and ``mode``."""
+    check_ordering(ordering)
+    if mode not in PRIOR_MODES:
+        raise unknown("oscillation prior mode (osc_priors)", mode, PRIOR_MODES)
+    c = card()[ordering]
+    bf = best_fit(ordering)
     th12, sd12 = _angle_sd(c["sin2_theta12"])
     th13, sd13 = _angle_sd(c["sin2_theta13"])
-    lo23, hi23 = (math.asin(math.sqrt(x)) for x in SIN2_THETA23_3SIGMA)
     dm21, u21, l21 = c["dm21"]
-    return {
+    out: dict[str, Prior] = {
         "theta12": TruncNormal(th12, sd12, 0.0, math.pi / 2),
         "theta13": TruncNormal(th13, sd13, 0.0, math.pi / 2),
-        "theta23": Uniform(lo23, hi23),
         "delta_cp": Uniform(0.0, 2 * math.pi),
         "dm21": TruncNormal(dm21, 0.5 * (u21 + l21), 0.0, 1e-3),
-        "dm31": Uniform(-3.0e-3, 3.0e-3),
     }
+    if mode == "wide":
+        lo23, hi23 = (math.asin(math.sqrt(x)) for x in SIN2_THETA23_3SIGMA)
+        out["theta23"] = Uniform(lo23, hi23)
+        out["dm31"] = Uniform(-3.0e-3, 3.0e-3)
+    else:
+        th23, sd23 = _angle_sd(c["sin2_theta23"])
+        sd31 = 0.5 * (c["dm3l"][1] + c["dm3l"][2])
+        out["theta23"] = TruncNormal(th23, sd23, 0.0, math.pi / 2)
+        out["dm31"] = (TruncNormal(bf["dm31"], sd31, 0.0, 1e-2) if ordering == "NO"
+                       else TruncNormal(bf["dm31"], sd31, -1e-2, 0.0))
+    return {k: out[k] for k in ("theta12", "theta13", "theta23", "delta_cp", "dm21", "dm31")}
 
 
 def check_ordering(value: str) -> str:

@@ -1,9 +1,11 @@
 """Profile Delta chi2 of the oscillation likelihoods in one NSI coupling (validation tool).
 
 chi2(x) = min over the six oscillation parameters of [sum of the experiments' chi2 (normalisation
-nuisances profiled analytically) + Gaussian pulls of the NuFIT 6.0 priors on theta12, theta13,
-dm21], minimised with jax gradients and scipy's L-BFGS-B from several starts (both mass
-orderings, both theta23 octants, delta and pi - delta), continued along the scan.
+nuisances profiled analytically) + Gaussian pulls of the likelihoods' NuFIT 6.0 priors (theta12,
+theta13, dm21, and with ``osc_priors = "nufit"`` also theta23 and dm31)], minimised with jax
+gradients and scipy's L-BFGS-B from several starts, continued along the scan. With the default
+priors the starts are the truth and delta -> pi - delta; with ``osc_priors = "wide"`` also the
+other mass ordering and the other theta23 octant.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import numpy as np
 from scipy.optimize import minimize
 
 from globalfit.models import Point, get_model
-from likelihoods.oscillation import nufit
 from likelihoods.oscillation.engine import OSC_NAMES
 from priors import TruncNormal
 
@@ -31,7 +32,7 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
     parameter named in ``coupling`` is set to x (e.g. eps_ee_u and eps_ee_d together)."""
     names = [coupling] if isinstance(coupling, str) else list(coupling)
     m = get_model(model, **(model_options or {}))
-    pri = nufit.shared_priors()
+    pri = likelihoods[0].shared_priors()
     gauss = [(i, pri[n]) for i, n in enumerate(OSC_NAMES) if isinstance(pri[n], TruncNormal)]
     for lik in likelihoods:
         if lik.config["nuisances"] != "profiled":
@@ -49,13 +50,14 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
     return jax.jit(jax.value_and_grad(chi2, argnums=1))
 
 
-def starts(truth: dict[str, float], full: bool = False) -> list[np.ndarray]:
-    """Starting points: NO/IO (x theta23 octants x (delta, pi - delta) when ``full``)."""
+def starts(truth: dict[str, float], wide: bool = False) -> list[np.ndarray]:
+    """Starting points: truth and delta -> pi - delta; with ``wide`` priors also the other
+    ordering and theta23 octant."""
     out = []
     t = np.array([truth[n] for n in OSC_NAMES])
-    for sign in (1, -1):
-        for th23 in ((t[2], math.pi / 2 - t[2]) if full else (t[2],)):
-            for d in ((t[3], (math.pi - t[3]) % (2 * math.pi)) if full else (t[3],)):
+    for sign in ((1, -1) if wide else (1,)):
+        for th23 in ((t[2], math.pi / 2 - t[2]) if wide else (t[2],)):
+            for d in (t[3], (math.pi - t[3]) % (2 * math.pi)):
                 v = t.copy()
                 v[2], v[3] = th23, d
                 v[5] = t[5] if sign > 0 else -t[5] + t[4]
@@ -73,9 +75,10 @@ def minimise(f, x: float, v0: np.ndarray) -> tuple[float, np.ndarray]:
     return float(r.fun), v0 + r.x * _SCALE
 
 
-def profile_scan(f, grid: Sequence[float], truth: dict[str, float]) -> tuple[np.ndarray, list]:
+def profile_scan(f, grid: Sequence[float], truth: dict[str, float],
+                 wide: bool = False) -> tuple[np.ndarray, list]:
     """chi2 profile on ``grid``: all starts at every point plus the previous point's optimum."""
-    st = starts(truth)
+    st = starts(truth, wide)
     out, best_v = [], []
     prev: list[np.ndarray] = []
     for x in grid:

@@ -27,13 +27,26 @@ _SCALE = np.array([0.0125, 0.002, 0.02, 0.3, 2e-6, 2e-5])
 
 
 def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: str = "nsi",
-              model_options: dict | None = None):
+              model_options: dict | None = None, free_ordering: bool = False):
     """Return f(x, osc_vector) = total chi2 (jitted, with gradient in osc_vector); every
-    parameter named in ``coupling`` is set to x (e.g. eps_ee_u and eps_ee_d together)."""
+    parameter named in ``coupling`` is set to x (e.g. eps_ee_u and eps_ee_d together).
+
+    ``free_ordering``: both signs of dm31 allowed (analyses "assuming both LMA and LMA-D"); for
+    dm31 < 0 its Gaussian pull is centred on the image -dm31 + dm21 of the prior mean under the
+    generalised mass-ordering transformation; the other pulls are unchanged."""
     names = [coupling] if isinstance(coupling, str) else list(coupling)
     m = get_model(model, **(model_options or {}))
     pri = likelihoods[0].shared_priors()
     gauss = [(i, pri[n]) for i, n in enumerate(OSC_NAMES) if isinstance(pri[n], TruncNormal)]
+    if free_ordering and isinstance(pri["dm31"], TruncNormal):
+        # dm31 < 0: the NO prior mapped by the generalised mass-ordering (LMA-Dark)
+        # transformation dm31 -> -dm31 + dm21 of physics.md 2; the other pulls are unchanged
+        p31 = pri["dm31"]
+        mean_io = -p31.mean + pri["dm21"].mean
+        switch = [(5, p31.mean, mean_io, p31.sd)]
+        gauss = [(i, p) for i, p in gauss if OSC_NAMES[i] != "dm31"]
+    else:
+        switch = []
     for lik in likelihoods:
         if lik.config["nuisances"] != "profiled":
             raise ValueError("profile scans need nuisances = 'profiled'")
@@ -45,17 +58,20 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
         tot = sum(lik.chi2(Point(m, params, nu)) for lik in likelihoods)
         for i, p in gauss:
             tot = tot + ((v[i] - p.mean) / p.sd) ** 2
+        for i, mean_no, mean_io, sd in switch:
+            tot = tot + ((v[i] - jnp.where(v[5] > 0, mean_no, mean_io)) / sd) ** 2
         return tot
 
     return jax.jit(jax.value_and_grad(chi2, argnums=1))
 
 
-def starts(truth: dict[str, float], wide: bool = False) -> list[np.ndarray]:
+def starts(truth: dict[str, float], wide: bool = False,
+           free_ordering: bool = False) -> list[np.ndarray]:
     """Starting points: truth and delta -> pi - delta; with ``wide`` priors also the other
-    ordering and theta23 octant."""
+    theta23 octant; with ``wide`` or ``free_ordering`` also the other ordering."""
     out = []
     t = np.array([truth[n] for n in OSC_NAMES])
-    for sign in ((1, -1) if wide else (1,)):
+    for sign in ((1, -1) if wide or free_ordering else (1,)):
         for th23 in ((t[2], math.pi / 2 - t[2]) if wide else (t[2],)):
             for d in (t[3], (math.pi - t[3]) % (2 * math.pi)):
                 v = t.copy()
@@ -75,10 +91,10 @@ def minimise(f, x: float, v0: np.ndarray) -> tuple[float, np.ndarray]:
     return float(r.fun), v0 + r.x * _SCALE
 
 
-def profile_scan(f, grid: Sequence[float], truth: dict[str, float],
-                 wide: bool = False) -> tuple[np.ndarray, list]:
+def profile_scan(f, grid: Sequence[float], truth: dict[str, float], wide: bool = False,
+                 free_ordering: bool = False) -> tuple[np.ndarray, list]:
     """chi2 profile on ``grid``: all starts at every point plus the previous point's optimum."""
-    st = starts(truth, wide)
+    st = starts(truth, wide, free_ordering)
     out, best_v = [], []
     prev: list[np.ndarray] = []
     for x in grid:

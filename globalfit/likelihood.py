@@ -88,6 +88,18 @@ class Likelihood:
         """Refuse a model or a parameter range outside this likelihood's validity (raise
         :class:`GlobalfitError`). ``ranges`` maps each model parameter to its (lo, hi) range."""
 
+    def require_within(self, ranges: Mapping[str, tuple[float, float]], param: str, lo: float,
+                       hi: float, unit: str = "GeV") -> None:
+        """Refuse a card whose range of ``param`` leaves this likelihood's validity window
+        [lo, hi] (for :meth:`check_model`); a parameter the model lacks is not checked."""
+        if param not in ranges:
+            return
+        a, b = ranges[param]
+        if a < lo * (1 - 1e-9) or b > hi * (1 + 1e-9):
+            raise GlobalfitError(
+                f"Likelihood {self.name!r} applies for {lo:g} {unit} <= {param} <= {hi:g} {unit}; "
+                f"the card asks for [{a:g}, {b:g}] {unit}.")
+
     def loglike(self, point: Point) -> Any:
         """log L at ``point`` (a JAX scalar); ``point`` exposes the model's capabilities."""
         raise NotImplementedError

@@ -15,6 +15,17 @@ from scipy.ndimage import gaussian_filter  # noqa: E402
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 
 
+def _save(fig, path: str | Path, dpi: int) -> Path:
+    """Lay out, write to a temporary sibling and rename (never a half-written image)."""
+    fig.tight_layout()
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    fig.savefig(tmp, dpi=dpi)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
 def _levels(h: np.ndarray, probs: Sequence[float]) -> list[float]:
     """Density thresholds enclosing the given probability masses of a 2-D histogram."""
     flat = np.sort(h.ravel())[::-1]
@@ -79,13 +90,7 @@ def corner_plot(runs: Sequence[Mapping[str, np.ndarray]], labels: Sequence[str],
             fig.legend(handles, labs, loc="upper right", fontsize=9, frameon=False)
         else:
             axes[0, 0].legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    return _save(fig, path, dpi=110)
 
 
 def exclusion_plot(x: np.ndarray, curves: Mapping[str, np.ndarray], path: str | Path,
@@ -107,10 +112,4 @@ def exclusion_plot(x: np.ndarray, curves: Mapping[str, np.ndarray], path: str | 
         ax.set_title(title)
     ax.legend(frameon=False)
     ax.grid(alpha=0.3, which="both")
-    fig.tight_layout()
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=120)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    return _save(fig, path, dpi=120)

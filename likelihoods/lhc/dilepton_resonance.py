@@ -89,13 +89,8 @@ class DileptonResonance(Likelihood):
         self.m_range = (max(lo, float(m[0])), min(hi, float(m[-1])))
 
     def check_model(self, model: Model, ranges: Mapping[str, tuple[float, float]]) -> None:
-        lo, hi = ranges.get("m_zprime", (None, None))
-        if lo is None or self.config["out_of_range"] == "zero":
-            return
-        if lo < self.m_range[0] * (1 - 1e-9) or hi > self.m_range[1] * (1 + 1e-9):
-            raise GlobalfitError(
-                f"Likelihood {self.name!r} applies for {self.m_range[0]:.0f} GeV <= m_zprime <= "
-                f"{self.m_range[1]:.0f} GeV; the card asks for [{lo:g}, {hi:g}] GeV.")
+        if self.config["out_of_range"] != "zero":
+            self.require_within(ranges, "m_zprime", *self.m_range)
 
     def signal_fb(self, g: Any, m: Any, charges: Mapping[str, float]) -> Any:
         """s = (sigma B_ee + sigma B_mumu)/2 [fb] and Gamma/M at coupling g, mass m [GeV]."""

@@ -127,13 +127,8 @@ class FourLepton(Likelihood):
         return m, g
 
     def check_model(self, model: Model, ranges: Mapping[str, tuple[float, float]]) -> None:
-        lo, hi = ranges.get("m_zprime", (None, None))
-        if lo is None or self.config["out_of_range"] == "zero":
-            return
-        if lo < self.m_range[0] * (1 - 1e-9) or hi > self.m_range[1] * (1 + 1e-9):
-            raise GlobalfitError(
-                f"Likelihood {self.name!r} applies for {self.m_range[0]:g} GeV <= m_zprime <= "
-                f"{self.m_range[1]:g} GeV; the card asks for [{lo:g}, {hi:g}] GeV.")
+        if self.config["out_of_range"] != "zero":
+            self.require_within(ranges, "m_zprime", *self.m_range)
 
     def eps_eff(self, g: Any, m: Any, charges: Mapping[str, float]) -> Any:
         """Dark-photon mixing giving the same dimuon signal as the Z' (module docstring)."""

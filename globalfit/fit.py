@@ -91,6 +91,14 @@ class Fit:
                 if name in self.model.parameters:
                     raise GlobalfitError(f"Likelihood {lik.name!r} declares a shared nuisance "
                                          f"{name!r} that clashes with a model parameter.")
+                if name in nuisance and nuisance[name] != prior and name not in given:
+                    first = next(lk.name for lk in self.likelihoods
+                                 if name in lk.shared_priors())
+                    raise GlobalfitError(
+                        f"Likelihoods {first!r} and {lik.name!r} declare different priors for "
+                        f"the shared parameter {name!r} ({nuisance[name].to_spec()} vs "
+                        f"{prior.to_spec()}); give them the same options or set its prior in "
+                        "the card.")
                 nuisance.setdefault(name, prior)
         known = [*self.model.parameter_names, *nuisance]
         for name in given:

@@ -29,6 +29,11 @@ class Prior:
     def to_numpyro(self) -> dist.Distribution:
         raise NotImplementedError
 
+    def standard_form(self) -> tuple[dist.Distribution, Any]:
+        """(base distribution of unit scale, map from it to the parameter): NUTS samples the base,
+        so parameters of very different scales (dm21 ~ 1e-5, theta ~ 1) look alike to it."""
+        raise NotImplementedError
+
     @property
     def support(self) -> tuple[float, float]:
         raise NotImplementedError
@@ -63,6 +68,9 @@ class Uniform(Prior):
     def to_numpyro(self):
         return dist.Uniform(self.min, self.max)
 
+    def standard_form(self):
+        return dist.Uniform(0.0, 1.0), self.transform
+
     @property
     def support(self):
         return (self.min, self.max)
@@ -92,6 +100,9 @@ class LogUniform(Prior):
     def to_numpyro(self):
         return dist.LogUniform(self.min, self.max)
 
+    def standard_form(self):
+        return dist.Uniform(0.0, 1.0), self.transform
+
     @property
     def support(self):
         return (self.min, self.max)
@@ -117,6 +128,9 @@ class Normal(Prior):
 
     def to_numpyro(self):
         return dist.Normal(self.mean, self.sd)
+
+    def standard_form(self):
+        return dist.Normal(0.0, 1.0), lambda z: self.mean + self.sd * z
 
     @property
     def support(self):
@@ -157,6 +171,11 @@ class TruncNormal(Prior):
 
     def to_numpyro(self):
         return dist.TruncatedNormal(self.mean, self.sd, low=self.min, high=self.max)
+
+    def standard_form(self):
+        lo, hi = (self.min - self.mean) / self.sd, (self.max - self.mean) / self.sd
+        return (dist.TruncatedNormal(0.0, 1.0, low=lo, high=hi),
+                lambda z: self.mean + self.sd * z)
 
     @property
     def support(self):

@@ -27,14 +27,19 @@ def settings_for(card_sampler: dict[str, Any]) -> dict[str, Any]:
 
 
 def numpyro_model(fit: Any):
-    """A numpyro model with the Fit's priors (each from its one prior definition) and likelihood."""
+    """A numpyro model with the Fit's priors and likelihood. Each parameter is sampled in its
+    prior's standard form (``NAME__std``: unit uniform or unit normal) and mapped onto the
+    parameter, recorded as the deterministic site ``NAME``; the prior is the same as dynesty's."""
     names = fit.parameters
-    dists = [fit.priors[n].to_numpyro() for n in names]
+    forms = [fit.priors[n].standard_form() for n in names]
     loglike = fit.raw_loglike
 
     def model():
-        theta = jnp.stack([numpyro.sample(n, d) for n, d in zip(names, dists, strict=True)])
-        numpyro.factor("loglike", loglike(theta))
+        values = []
+        for n, (base, to_value) in zip(names, forms, strict=True):
+            x = to_value(numpyro.sample(f"{n}__std", base))
+            values.append(numpyro.deterministic(n, x))
+        numpyro.factor("loglike", loglike(jnp.stack(values)))
 
     return model
 

@@ -150,3 +150,36 @@ def test_fit_with_every_parameter_fixed():
     assert fit.ndim == 0
     assert float(fit.loglike({})) == pytest.approx(math.log(3.0) - 3.0, rel=1e-12)
     assert fit.expected([])["poisson_counting"]["signal"][0] == pytest.approx(2.0)
+
+
+class SharedA(Likelihood):
+    name = "shared_a"
+    width = 0.1
+
+    def shared_priors(self):
+        from priors import Normal
+
+        return {"dm21": Normal(7.5e-5, self.width * 1e-5)}
+
+    def loglike(self, point):
+        return -(point["dm21"] - 7.5e-5) ** 2
+
+
+class SharedSame(SharedA):
+    name = "shared_same"
+
+
+class SharedB(SharedA):
+    name = "shared_b"
+    width = 0.2
+
+
+def test_shared_nuisance_is_one_parameter_and_mismatch_is_refused():
+    from priors import Normal
+
+    fit = Fit("nsi", [SharedA(), SharedSame()])
+    assert fit.parameters == ["dm21"]  # declared by both, sampled once
+    with pytest.raises(GlobalfitError, match="shared parameter 'dm21'"):
+        Fit("nsi", [SharedA(), SharedB()])
+    fit = Fit("nsi", [SharedA(), SharedB()], priors={"dm21": Normal(7.5e-5, 2e-6)})
+    assert fit.priors["dm21"] == Normal(7.5e-5, 2e-6)

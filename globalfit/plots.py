@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -84,32 +85,38 @@ def corner_plot(runs: Sequence[Mapping[str, np.ndarray]], labels: Sequence[str],
                 ax.set_ylabel(f"log10 {pi}" if pi in log_params else pi)
             elif j > 0:
                 ax.set_yticklabels([])
-    if len(runs) > 1 or labels[0]:
+    if len(runs) > 1:
         handles, labs = axes[0, 0].get_legend_handles_labels()
-        if n > 1:
-            fig.legend(handles, labs, loc="upper right", fontsize=9, frameon=False)
-        else:
-            axes[0, 0].legend(fontsize=8, frameon=False)
+        fig.legend(handles, labs, loc="upper right", fontsize=9, frameon=False)
+    elif labels[0]:
+        fig.suptitle(textwrap.fill(labels[0], 25 * n + 20), fontsize=9)
     return _save(fig, path, dpi=110)
 
 
 def exclusion_plot(x: np.ndarray, curves: Mapping[str, np.ndarray], path: str | Path,
                    xlabel: str, ylabel: str, title: str = "") -> Path:
-    """Log-log exclusion plot: each curve is the 95% upper limit on a coupling vs ``x``."""
+    """Log-log exclusion plot: each curve is the 95% upper limit on a coupling vs ``x``; the
+    region above each curve is shaded (excluded). Non-finite points are left out."""
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    drawn = []
     for k, (label, y) in enumerate(curves.items()):
         y = np.asarray(y, float)
         ok = np.isfinite(y) & (y > 0)
-        ax.plot(np.asarray(x)[ok], y[ok], marker="o", ms=3, color=COLOURS[k % len(COLOURS)],
-                label=label)
-        ax.fill_between(np.asarray(x)[ok], y[ok], y[ok].max() * 10,
-                        color=COLOURS[k % len(COLOURS)], alpha=0.06)
+        if ok.any():  # NaN breaks the line where a coupling is not constrained
+            c = COLOURS[k % len(COLOURS)]
+            y = np.where(ok, y, np.nan)
+            ax.plot(np.asarray(x), y, marker="o", ms=3, color=c, label=label)
+            drawn.append((np.asarray(x), y, ok, c))
     ax.set_xscale("log")
     ax.set_yscale("log")
+    top = ax.get_ylim()[1]
+    for xs, ys, ok, c in drawn:
+        ax.fill_between(xs, np.where(ok, ys, top), top, where=ok, color=c, alpha=0.06)
+    ax.set_ylim(top=top)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title)
-    ax.legend(frameon=False)
+        ax.set_title(textwrap.fill(title, 70), fontsize=9)
+    ax.legend(frameon=False, fontsize=9)
     ax.grid(alpha=0.3, which="both")
     return _save(fig, path, dpi=120)

@@ -118,9 +118,12 @@ def write_scan_table(base: Path, param: str, values: np.ndarray, couplings: list
         summ = load_summary(d)
         prof = json.loads((d / "profile.json").read_text())
         for c in couplings:
+            # A coupling whose profile never reaches Delta chi2 = 3.84 inside its prior is not
+            # constrained there: its Bayesian "limit" is the prior's, marked and not plotted.
             rows.append({param: float(v), "coupling": c,
                          "upper95_bayes": summ["parameters"][c]["upper95"],
-                         "upper_profile_dchi2_3.84": prof[c]})
+                         "upper_profile_dchi2_3.84": prof[c],
+                         "constrained": bool(np.isfinite(prof[c]))})
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]))
     w.writeheader()
@@ -128,7 +131,8 @@ def write_scan_table(base: Path, param: str, values: np.ndarray, couplings: list
     atomic_write(base / "scan.csv", lambda p: p.write_text(buf.getvalue()))
     curves = {}
     for c in couplings:
-        curves[f"{c} Bayesian 95%"] = [r["upper95_bayes"] for r in rows if r["coupling"] == c]
+        curves[f"{c} Bayesian 95%"] = [r["upper95_bayes"] if r["constrained"] else np.nan
+                                       for r in rows if r["coupling"] == c]
         curves[f"{c} profile Δχ²=3.84"] = [r["upper_profile_dchi2_3.84"] for r in rows
                                              if r["coupling"] == c]
     unit = " [GeV]" if param.startswith("m_") else ""

@@ -55,8 +55,7 @@ class Fit:
                 raise GlobalfitError(f"Likelihood {lik.name!r} is listed twice.")
             self.likelihoods.append(lik)
         self._resolve_priors(dict(priors or {}), prior_set)
-        ranges = {n: (self.priors[n].support if n in self.priors else (self.fixed[n],) * 2)
-                  for n in self.model.parameter_names}
+        ranges = {n: self._range(n) for n in self.model.parameter_names}
         for lik in self.likelihoods:
             lik.check_model(self.model, ranges)
         self._build()
@@ -110,8 +109,13 @@ class Fit:
                 )
         self.priors: dict[str, Prior] = {}
         self.fixed: dict[str, float] = {}
+        #: tied parameters: name -> (other, factor), value = factor x value of other
+        self.tied: dict[str, tuple[str, float]] = {}
         defaults = self.model.defaults()
         for name, spec in given.items():
+            if isinstance(spec, Mapping) and "same_as" in spec:
+                self.tied[name] = self._tie(name, spec, given, known)
+                continue
             prior = prior_from_spec(name, spec, self.model.name, prior_set)
             if name in defaults:
                 lo, hi = prior.support
@@ -123,6 +127,10 @@ class Fit:
         for name, value in defaults.items():
             if name not in given:
                 self.fixed[name] = value
+        for name, (other, _) in self.tied.items():
+            if other not in self.priors and other not in self.fixed:
+                raise GlobalfitError(f"Parameter {name!r} is tied to {other!r}, which has no "
+                                     "value or prior of its own.")
         for name, prior in nuisance.items():
             if name not in given:
                 if isinstance(prior, Fixed):
@@ -130,6 +138,36 @@ class Fit:
                 else:
                     self.priors[name] = prior
         self.parameters: list[str] = list(self.priors)
+
+    def _range(self, name: str) -> tuple[float, float]:
+        """(lo, hi) that a parameter can take: its prior's support, its fixed value, or (for a
+        tied parameter) its partner's range times the tie's factor."""
+        if name in self.tied:
+            other, k = self.tied[name]
+            lo, hi = (k * v for v in self._range(other))
+            return (min(lo, hi), max(lo, hi))
+        return self.priors[name].support if name in self.priors else (self.fixed[name],) * 2
+
+    @staticmethod
+    def _tie(name: str, spec: Mapping[str, Any], given: Mapping[str, Any], known: list[str]
+             ) -> tuple[str, float]:
+        """``{same_as = "other", scale = k}``: the parameter equals k x other (k = 1 default),
+        e.g. quark-universal NSI ``eps_ee_d = { same_as = "eps_ee_u" }``."""
+        other = spec["same_as"]
+        extra = [k for k in spec if k not in ("same_as", "scale")]
+        if extra:
+            raise GlobalfitError(f"Parameter {name!r}: a tie takes only same_as and scale, not "
+                                 f"{extra[0]!r}.")
+        if other not in known:
+            raise GlobalfitError(f"Parameter {name!r} is tied to unknown parameter {other!r}."
+                                 + suggest(str(other), known))
+        if isinstance(given.get(other), Mapping) and "same_as" in given[other]:
+            raise GlobalfitError(f"Parameter {name!r} is tied to {other!r}, which is itself "
+                                 "tied; tie both to the same free parameter.")
+        try:
+            return other, float(spec.get("scale", 1.0))
+        except (TypeError, ValueError):
+            raise GlobalfitError(f"Parameter {name!r}: scale must be a number.") from None
 
     def _build(self) -> None:
         names = self.parameters
@@ -141,9 +179,12 @@ class Fit:
                  + [(s, s) for s in lik.shared_priors()]) for lik in self.likelihoods]
         priors = [self.priors[n] for n in names]
 
+        tied = dict(self.tied)
+
         def values(theta):
             vals = dict(fixed)
             vals.update({n: theta[i] for i, n in enumerate(names)})
+            vals.update({n: k * vals[other] for n, (other, k) in tied.items()})
             return vals
 
         def components(theta):
@@ -203,7 +244,8 @@ class Fit:
 
     def vector(self, point: Mapping[str, Any]) -> jax.Array:
         """Free-parameter vector (batched if the values are arrays) from a name -> value map."""
-        extra = [k for k in point if k not in self.priors and k not in self.fixed]
+        extra = [k for k in point if k not in self.priors and k not in self.fixed
+                 and k not in self.tied]
         if extra:
             raise GlobalfitError(f"Unknown parameter {extra[0]!r}."
                                  + suggest(extra[0], [*self.priors, *self.fixed]))

@@ -183,3 +183,18 @@ def test_shared_nuisance_is_one_parameter_and_mismatch_is_refused():
         Fit("nsi", [SharedA(), SharedB()])
     fit = Fit("nsi", [SharedA(), SharedB()], priors={"dm21": Normal(7.5e-5, 2e-6)})
     assert fit.priors["dm21"] == Normal(7.5e-5, 2e-6)
+
+
+def test_tied_parameters():
+    # quark-universal NSI: eps_ee_d = eps_ee_u, so eps_matter_ee = 3 eps_u + 3 eps_d = 6 eps_u
+    fit = Fit("nsi", ["gaussian"], priors={"eps_ee_u": Uniform(-1, 1),
+                                           "eps_ee_d": {"same_as": "eps_ee_u"},
+                                           "eps_mumu_d": {"same_as": "eps_ee_u", "scale": -2.0}},
+              likelihood_options={"gaussian": {"parameters": ["eps_ee_d", "eps_mumu_d"],
+                                               "mean": [0.1, -0.2], "cov": [[1, 0], [0, 1]]}})
+    assert fit.parameters == ["eps_ee_u"]
+    p = fit.point([0.1])
+    assert p["eps_ee_d"] == pytest.approx(0.1) and p["eps_mumu_d"] == pytest.approx(-0.2)
+    assert float(fit.loglike([0.1])) == pytest.approx(-math.log(2 * math.pi), rel=1e-12)
+    with pytest.raises(GlobalfitError, match="tied to unknown"):
+        Fit("nsi", [], priors={"eps_ee_d": {"same_as": "eps_ee_uu"}})

@@ -117,6 +117,10 @@ def exclusion_plot(x: np.ndarray, curves: Mapping[str, np.ndarray], path: str | 
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(textwrap.fill(title, 70), fontsize=9)
-    ax.legend(frameon=False, fontsize=9)
+    if drawn:
+        ax.legend(frameon=False, fontsize=9)
+    else:
+        ax.text(0.5, 0.5, "no coupling is constrained over this range", ha="center",
+                va="center", transform=ax.transAxes)
     ax.grid(alpha=0.3, which="both")
     return _save(fig, path, dpi=120)

@@ -267,14 +267,26 @@ class Fit:
                 f"{tuple(x.shape)}.")
         return x
 
+    #: Largest batch handed to one vectorised call; bigger batches go in chunks of this size
+    #: (the last padded), which bounds memory and the number of compiled shapes. XLA:CPU has
+    #: been seen to stall on some very large vmapped likelihoods (DUNE + T2HK at 2000 points).
+    CHUNK = 512
+
     def _call(self, what: str, x: Any) -> jax.Array:
         theta = self._theta(x)
         single, batched = self._f[what]
         if theta.ndim == 1:
             return single(theta)
-        if theta.ndim == 2:
-            return batched(theta)
-        return batched(theta.reshape(-1, self.ndim)).reshape(theta.shape[:-1] + (-1,)).squeeze(-1)
+        flat = theta.reshape(-1, self.ndim)
+        n = flat.shape[0]
+        if n <= self.CHUNK:
+            out = batched(flat)
+        else:
+            pad = (-n) % self.CHUNK
+            padded = jnp.concatenate([flat, jnp.repeat(flat[:1], pad, axis=0)]) if pad else flat
+            out = jnp.concatenate([batched(padded[i:i + self.CHUNK])
+                                   for i in range(0, n + pad, self.CHUNK)])[:n]
+        return out.reshape(theta.shape[:-1] + out.shape[1:])
 
     def loglike(self, x: Any) -> jax.Array:
         """Total log-likelihood at a point or a batch of points."""

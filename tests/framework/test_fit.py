@@ -198,3 +198,12 @@ def test_tied_parameters():
     assert float(fit.loglike([0.1])) == pytest.approx(-math.log(2 * math.pi), rel=1e-12)
     with pytest.raises(GlobalfitError, match="tied to unknown"):
         Fit("nsi", [], priors={"eps_ee_d": {"same_as": "eps_ee_uu"}})
+
+
+def test_large_batches_go_in_chunks():
+    fit = gauss_fit()
+    xs = np.random.default_rng(3).uniform(-1, 1, (2 * Fit.CHUNK + 17, 2))
+    whole = np.asarray(fit.loglike(xs))
+    parts = np.concatenate([np.asarray(fit.loglike(xs[:100])), np.asarray(fit.loglike(xs[100:]))])
+    np.testing.assert_allclose(whole, parts, rtol=1e-13)
+    assert np.asarray(fit.loglike(xs.reshape(-1, 1, 2))).shape == (len(xs), 1)

@@ -232,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    # dynesty repeats some advice (bootstrap enlargement, plateaus) at every bound update: once
+    # is enough on a terminal.
+    warnings.filterwarnings("once", category=UserWarning, module="dynesty")
+    warnings.filterwarnings("once", category=RuntimeWarning, module="dynesty")
     args = build_parser().parse_args(argv)
     from globalfit.errors import GlobalfitError
 

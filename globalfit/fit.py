@@ -221,12 +221,16 @@ class Fit:
             return out
 
         self._values = values
-        self._f = {
-            "components": (jax.jit(components), jax.jit(jax.vmap(components))),
-            "loglike": (jax.jit(loglike), jax.jit(jax.vmap(loglike))),
-            "logprior": (jax.jit(logprior), jax.jit(jax.vmap(logprior))),
-            "logpost": (jax.jit(logpost), jax.jit(jax.vmap(logpost))),
-        }
+        chunk = self.CHUNK
+
+        def batched(f):
+            # one compiled call per batch shape: a vmap over chunks of at most CHUNK points,
+            # looped inside XLA (bounded memory; no Python loop over chunks)
+            return jax.jit(lambda xs: jax.lax.map(f, xs, batch_size=chunk))
+
+        self._f = {name: (jax.jit(f), batched(f)) for name, f in
+                   (("components", components), ("loglike", loglike),
+                    ("logprior", logprior), ("logpost", logpost))}
         self._transform = jax.jit(transform)
         self._grad = jax.jit(jax.value_and_grad(logpost))
         self._expected = jax.jit(expected)
@@ -267,9 +271,9 @@ class Fit:
                 f"{tuple(x.shape)}.")
         return x
 
-    #: Largest batch handed to one vectorised call; bigger batches go in chunks of this size
-    #: (the last padded), which bounds memory and the number of compiled shapes. XLA:CPU has
-    #: been seen to stall on some very large vmapped likelihoods (DUNE + T2HK at 2000 points).
+    #: Largest number of points in one vectorised step; bigger batches are mapped over chunks of
+    #: this size inside the compiled call (``jax.lax.map``), which bounds memory. XLA:CPU has been
+    #: seen to stall on one very large vmap (DUNE + T2HK at 2000 points at once).
     CHUNK = 512
 
     def _call(self, what: str, x: Any) -> jax.Array:
@@ -277,15 +281,7 @@ class Fit:
         single, batched = self._f[what]
         if theta.ndim == 1:
             return single(theta)
-        flat = theta.reshape(-1, self.ndim)
-        n = flat.shape[0]
-        if n <= self.CHUNK:
-            out = batched(flat)
-        else:
-            pad = (-n) % self.CHUNK
-            padded = jnp.concatenate([flat, jnp.repeat(flat[:1], pad, axis=0)]) if pad else flat
-            out = jnp.concatenate([batched(padded[i:i + self.CHUNK])
-                                   for i in range(0, n + pad, self.CHUNK)])[:n]
+        out = batched(theta.reshape(-1, self.ndim))
         return out.reshape(theta.shape[:-1] + out.shape[1:])
 
     def loglike(self, x: Any) -> jax.Array:

@@ -207,3 +207,16 @@ def test_large_batches_go_in_chunks():
     parts = np.concatenate([np.asarray(fit.loglike(xs[:100])), np.asarray(fit.loglike(xs[100:]))])
     np.testing.assert_allclose(whole, parts, rtol=1e-13)
     assert np.asarray(fit.loglike(xs.reshape(-1, 1, 2))).shape == (len(xs), 1)
+
+
+def test_multimodal_hdi_regions():
+    # two well separated normal islands of equal weight: two 95% regions near mu +- 1.96 sd
+    from globalfit.results import parameter_summary
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(-1.0, 0.05, 20000), rng.normal(1.0, 0.05, 20000)])
+    regions = parameter_summary(x)["hdi95_regions"]
+    assert len(regions) == 2
+    for (lo, hi), mu in zip(regions, (-1.0, 1.0), strict=True):
+        assert lo == pytest.approx(mu - 0.098, abs=0.01) and hi == pytest.approx(mu + 0.098,
+                                                                                   abs=0.01)

@@ -64,14 +64,15 @@ def parameter_summary(x: np.ndarray) -> dict[str, Any]:
 def hdi_regions(x: np.ndarray, prob: float = 0.95, bins: int | None = None) -> list[list[float]]:
     """Highest-density region of 1-D samples as a union of intervals: the densest histogram
     bins holding ``prob`` of the samples, adjacent bins merged (a multimodal posterior gives
-    several intervals; small gaps of one bin are closed). Bins: Freedman-Diaconis, 50-400."""
+    several intervals; small gaps of one bin are closed). Bins: the finer of Freedman-Diaconis
+    and sqrt(n), kept within 50-400."""
     x = np.asarray(x, float)
     if x.size < 10 or np.ptp(x) == 0:
         return [[float(np.min(x)), float(np.max(x))]]
     if bins is None:
         iqr = np.subtract(*np.percentile(x, [75, 25]))
         width = 2 * iqr / x.size ** (1 / 3) if iqr > 0 else np.ptp(x) / 100
-        bins = int(np.clip(np.ptp(x) / width, 50, 400))
+        bins = int(np.clip(max(np.ptp(x) / width, np.sqrt(x.size)), 50, 400))
     counts, edges = np.histogram(x, bins=bins)
     order = np.argsort(counts)[::-1]
     keep = np.zeros(bins, bool)

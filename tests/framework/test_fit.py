@@ -218,5 +218,5 @@ def test_multimodal_hdi_regions():
     regions = parameter_summary(x)["hdi95_regions"]
     assert len(regions) == 2
     for (lo, hi), mu in zip(regions, (-1.0, 1.0), strict=True):
-        assert lo == pytest.approx(mu - 0.098, abs=0.01) and hi == pytest.approx(mu + 0.098,
-                                                                                   abs=0.01)
+        assert lo == pytest.approx(mu - 0.098, abs=0.015) and hi == pytest.approx(
+            mu + 0.098, abs=0.015)  # histogram bins of ~0.012

@@ -16,7 +16,7 @@ from globalfit.samplers.base import SamplerOutput
 from globalfit.samplers.batching import BatchedLogLike, BatchPool
 
 DEFAULTS = {"nlive": 500, "dynamic": False, "bound": "multi", "sample": "auto", "dlogz": 0.1,
-            "maxcall": None, "checkpoint_every": 120.0, "queue_size": 16, "seed": 1,
+            "maxcall": None, "checkpoint_every": 120.0, "queue_size": "auto", "seed": 1,
             "pfrac": 1.0, "n_effective": None}
 
 
@@ -73,7 +73,23 @@ class _Transform:
 
 
 def settings_for(card_sampler: dict[str, Any]) -> dict[str, Any]:
-    return {**DEFAULTS, **{k: v for k, v in card_sampler.items() if k != "name"}}
+    s = {**DEFAULTS, **{k: v for k, v in card_sampler.items() if k != "name"}}
+    if s["queue_size"] == "auto":
+        s["queue_size"] = auto_queue_size()
+    if not isinstance(s["queue_size"], int) or s["queue_size"] < 1:
+        raise GlobalfitError(f"dynesty queue_size must be a positive integer or \"auto\", not "
+                             f"{s['queue_size']!r}.")
+    return s
+
+
+def auto_queue_size() -> int:
+    """1 on CPUs, 16 on accelerators. Batching the proposal queue into one vectorised call
+    pays where a call's dispatch dominates (GPUs); on 2 CPU cores the lock-step threads cost
+    more than they save (benchmarks/bench_framework.py: 0.7x on the 5-D Gaussian and on
+    DUNE + T2HK), so there it stays off unless a card asks for it."""
+    import jax
+
+    return 1 if jax.default_backend() == "cpu" else 16
 
 
 def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: bool = True

@@ -138,7 +138,7 @@ def test_killed_run_resumes(tmp_path):
 
 
 def test_scan_limits_and_rerun_skips(tmp_path):
-    raw = counting_card({"name": "dynesty", "nlive": 300, "seed": 1}, str(tmp_path / "c"))
+    raw = counting_card({"name": "dynesty", "nlive": 1500, "seed": 1}, str(tmp_path / "c"))
     card = write(tmp_path / "scan.toml", raw)
     out = tmp_path / "scan"
     res = cli("scan", str(card), "--over", "m_zprime=logspace(-1,1,2)", "--out", str(out),
@@ -149,9 +149,10 @@ def test_scan_limits_and_rerun_skips(tmp_path):
     rows = list(csv.DictReader((out / "scan.csv").open()))
     assert len(rows) == 2 and (out / "scan.png").exists()
     for r in rows:
-        # textbook Poisson limits (n = b = 0): Bayesian flat prior -ln 0.05 = 2.996 (5%);
+        # textbook Poisson limits (n = b = 0): Bayesian flat prior -ln 0.05 = 2.996 (8%: three
+        # Monte Carlo errors of a 95% quantile, sqrt(0.05 0.95 / ESS) / pdf = 2.5% at ESS ~ 3000);
         # profile Delta chi2 = 2 s x = 3.84 -> 1.92 (2%)
-        assert float(r["upper95_bayes"]) == pytest.approx(2.996, rel=0.05)
+        assert float(r["upper95_bayes"]) == pytest.approx(2.996, rel=0.08)
         assert float(r["upper_profile_dchi2_3.84"]) == pytest.approx(1.92, rel=0.02)
     stamp = (out / "points" / "m_zprime=0.1" / "summary.json").stat().st_mtime
     res = cli("scan", str(card), "--over", "m_zprime=logspace(-1,1,2)", "--out", str(out),

@@ -67,10 +67,12 @@ def test_same_seed_same_samples(tmp_path):
 
 def test_poisson_upper_limit_both_samplers(tmp_path):
     # textbook: n = 0, b = 0, flat prior -> 95% upper limit on s x = -ln 0.05 = 2.996
-    for name, st in [("dynesty", {"nlive": 400, "seed": 1}),
+    # tolerance 8%: three Monte Carlo errors of a 95% quantile (sqrt(0.05 0.95 / ESS) / pdf,
+    # 2.5% at ESS ~ 3000)
+    for name, st in [("dynesty", {"nlive": 1500, "seed": 1}),
                      ("nuts", {"chains": 2, "warmup": 300, "samples": 3000, "seed": 1})]:
         _, s = _run(counting_card({"name": name, **st}, str(tmp_path / name)), tmp_path)
-        assert s["parameters"]["g_prime"]["upper95"] == pytest.approx(-np.log(0.05), rel=0.05)
+        assert s["parameters"]["g_prime"]["upper95"] == pytest.approx(-np.log(0.05), rel=0.08)
 
 
 @pytest.mark.slow

@@ -136,8 +136,7 @@ class DUNE(OscillationExperiment):
             s = Sample(sname)
             for comp, group, ini, fin, anti, xkind, smear in _channels(sel):
                 kind, col = xkind.split(":")
-                fcol = ("nu" if ini != "tau" else "nu") + ini + ("bar" if anti else "")
-                fcol = fcol.replace("nuee", "nue")
+                fcol = "nu" + ini + ("bar" if anti else "")  # flux column: nue, numubar, ...
                 phi = np.interp(e_true, flux[mode]["E_GeV"], flux[mode][fcol])
                 if kind == "NC":  # NC: nu_e and nu_mu beam components (no oscillation)
                     ecol = "nuebar" if anti else "nue"

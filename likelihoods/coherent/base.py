@@ -122,8 +122,30 @@ class CEvNSLikelihood(Likelihood):
             raise GlobalfitError(f"{self.name!r} needs m_zprime > 0.")
 
 
+class BinnedPoissonCEvNS(CEvNSLikelihood):
+    """A Poisson likelihood over analysis bins (energy x time, ...): CEvNS with a normalisation
+    nuisance ``cevns_norm`` plus backgrounds ``self.bkg`` (name -> expected counts per bin), each
+    scaled by (1 + its nuisance). Subclasses spread the energy spectrum over their bins."""
+
+    def spread(self, signal_energy):
+        """Counts per flavour and analysis bin, shape (3, *bins), from the (3, n_E) spectrum."""
+        raise NotImplementedError
+
+    def expected(self, point):
+        sig = self.spread(self.signal_energy(point) * (1 + point["cevns_norm"]))
+        out = {"cevns": sig.sum(0)}
+        out.update({f"cevns_{f}": sig[i] for i, f in enumerate(fl.SIGNAL_FLAVOURS)})
+        out.update({k: v * (1 + point[k]) for k, v in self.bkg.items()})
+        return out
+
+    def loglike(self, point):
+        e = self.expected(point)
+        return poisson_loglike(self.n_obs, e["cevns"] + sum(e[k] for k in self.bkg))
+
+
 # re-exported for the tests
-__all__ = ["CEvNSLikelihood", "charges_squared", "make_point", "poisson_loglike"]
+__all__ = ["BinnedPoissonCEvNS", "CEvNSLikelihood", "charges_squared", "make_point",
+           "poisson_loglike"]
 
 
 def make_point(lik: Likelihood, model: str | Model = "nsi", model_options=None,

@@ -18,12 +18,9 @@ import numpy as np
 from scipy.stats import gamma
 
 from globalfit.data import release_path
-from likelihoods.coherent.base import CEvNSLikelihood, poisson_loglike
+from likelihoods.coherent.base import BinnedPoissonCEvNS
 from likelihoods.coherent.cross_section import Nucleus
-from likelihoods.coherent.flux import SIGNAL_FLAVOURS
 from priors import TruncNormal
-
-_BACKGROUNDS = ("brn", "nin", "steady_state")
 
 
 def _coefficients(path, n: int = 0) -> np.ndarray:
@@ -42,7 +39,7 @@ def _rebin(centres, weights, edges) -> np.ndarray:
     return out
 
 
-class CsI2021(CEvNSLikelihood):
+class CsI2021(BinnedPoissonCEvNS):
     """COHERENT CsI[Na] 2021: Poisson in PE x time, nuisance normalisations."""
 
     name = "coherent_csi_2021"
@@ -112,16 +109,5 @@ class CsI2021(CEvNSLikelihood):
                 "nin": TruncNormal(0.0, s["nin"], -1.0, 5.0),
                 "steady_state": TruncNormal(0.0, 1 / np.sqrt(self.n_ac), -1.0, 5.0)}
 
-    def expected(self, point):
-        s = self.signal_energy(point) * (1 + point["cevns_norm"])  # (f, PE)
-        sig = s[:, :, None] * self._tf[:, None, :]  # (f, PE, t)
-        out = {"cevns": sig.sum(0)}
-        out.update({f"cevns_{f}": sig[i] for i, f in enumerate(SIGNAL_FLAVOURS)})
-        for k, v in self.bkg.items():
-            out[k] = v * (1 + point[k])
-        return out
-
-    def loglike(self, point):
-        e = self.expected(point)
-        mu = e["cevns"] + sum(e[k] for k in _BACKGROUNDS)
-        return poisson_loglike(self.n_obs, mu)
+    def spread(self, signal_energy):
+        return signal_energy[:, :, None] * self._tf[:, None, :]  # (f, PE, t)

@@ -17,9 +17,8 @@ import numpy as np
 from scipy.special import erf
 
 from globalfit.data import release_path
-from likelihoods.coherent.base import CEvNSLikelihood, poisson_loglike
+from likelihoods.coherent.base import BinnedPoissonCEvNS, CEvNSLikelihood
 from likelihoods.coherent.cross_section import Nucleus
-from likelihoods.coherent.flux import SIGNAL_FLAVOURS
 from priors import TruncNormal
 
 _BACKGROUNDS = {"brn_prompt": "brnpdf.txt", "brn_delayed": "delbrnpdf.txt",
@@ -31,7 +30,7 @@ def _read_grid(path, shape):
     return np.loadtxt(path)[:, 3].reshape(shape)
 
 
-class LAr2020(CEvNSLikelihood):
+class LAr2020(BinnedPoissonCEvNS):
     """COHERENT CENNS-10 LAr 2020: Poisson in energy x F90 x time, nuisance normalisations."""
 
     name = "coherent_lar_2020"
@@ -93,16 +92,5 @@ class LAr2020(CEvNSLikelihood):
             out[k if k != "cevns" else "cevns_norm"] = TruncNormal(0.0, err / mean, -1.0, 5.0)
         return out
 
-    def expected(self, point):
-        s = self.signal_energy(point) * (1 + point["cevns_norm"])  # (f, E)
-        sig = s[:, :, None, None] * self._sig3  # (f, E, F, t)
-        out = {"cevns": sig.sum(0)}
-        out.update({f"cevns_{f}": sig[i] for i, f in enumerate(SIGNAL_FLAVOURS)})
-        for k, pdf in self.bkg.items():
-            out[k] = pdf * (1 + point[k])
-        return out
-
-    def loglike(self, point):
-        e = self.expected(point)
-        mu = e["cevns"] + sum(e[k] for k in _BACKGROUNDS)
-        return poisson_loglike(self.n_obs, mu)
+    def spread(self, signal_energy):
+        return signal_energy[:, :, None, None] * self._sig3  # (f, E, F, t)

@@ -56,22 +56,6 @@ class FitFunctions:
         return self.fit.prior_transform(u)
 
 
-class _Single:
-    def __init__(self, ff: FitFunctions) -> None:
-        self.ff = ff
-
-    def __call__(self, x):
-        return self.ff.loglike(x)
-
-
-class _Transform:
-    def __init__(self, ff: FitFunctions) -> None:
-        self.ff = ff
-
-    def __call__(self, u):
-        return self.ff.prior_transform(u)
-
-
 def settings_for(card_sampler: dict[str, Any]) -> dict[str, Any]:
     s = {**DEFAULTS, **{k: v for k, v in card_sampler.items() if k != "name"}}
     if s["queue_size"] == "auto":
@@ -110,12 +94,12 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: 
         sampler = (dynesty.DynamicNestedSampler if dyn else dynesty.NestedSampler).restore(
             str(ckpt), pool=pool)
         try:  # reuse the compiled Fit instead of rebuilding it from the pickled card
-            sampler.loglikelihood.loglikelihood.func.single.ff._fit = fit
+            sampler.loglikelihood.loglikelihood.func.single.__self__._fit = fit
         except AttributeError:
             pass
     else:
         common = dict(
-            loglikelihood=BatchedLogLike(_Single(ff)), prior_transform=_Transform(ff),
+            loglikelihood=BatchedLogLike(ff.loglike), prior_transform=ff.prior_transform,
             ndim=fit.ndim, bound=s["bound"], sample=s["sample"],
             rstate=np.random.default_rng(int(s["seed"])), pool=pool,
             queue_size=int(s["queue_size"]),

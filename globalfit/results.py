@@ -166,8 +166,11 @@ def build_inference_data(fit: Any, out: SamplerOutput, nprior: int = 2000):
 
 def best_fit(fit: Any, out: SamplerOutput) -> dict[str, Any]:
     """The highest-likelihood point among the samples, with chi2 = -2 log L per likelihood."""
-    pts = out.weighted["samples"] if out.weighted is not None else out.samples.reshape(-1, fit.ndim)
-    ll = np.asarray(fit.loglike(pts))
+    if out.weighted is not None:  # nested sampling already has log L of every dead point
+        pts, ll = out.weighted["samples"], np.asarray(out.weighted["logl"])
+    else:
+        pts = out.samples.reshape(-1, fit.ndim)
+        ll = np.asarray(fit.loglike(pts))
     i = int(np.nanargmax(ll))
     comps = fit.loglike_components(pts[i])
     return {

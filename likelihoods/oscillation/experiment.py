@@ -99,12 +99,13 @@ class OscillationExperiment(Likelihood):
     # set-up ----------------------------------------------------------------------------------
     def setup(self) -> None:
         nufit.check_ordering(self.config["mass_ordering"])
-        self._shared = nufit.shared_priors(self.config["mass_ordering"], self.config["osc_priors"])
         if self.config["nuisances"] not in NUISANCE_MODES:
             raise GlobalfitError(f"nuisances must be 'sampled' or 'profiled', got "
                                  f"{self.config['nuisances']!r}.")
         truth = dict(self.config["truth"])
         osc_over = {k: v for k, v in truth.items() if not k.startswith("eps_")}
+        self._shared = nufit.shared_priors(self.config["mass_ordering"],
+                                           self.config["osc_priors"], osc_over)
         self.truth_osc = nufit.truth_point(self.config["mass_ordering"], osc_over)
         self.truth_eps = eps_from_truth(truth)
         e_true, samples, edges = self.build()

@@ -4,9 +4,10 @@ nuisances shared by ``dune`` and ``t2hk`` (one module, so both declare identical
 Priors (global names ``theta12``, ``theta13``, ``theta23``, ``delta_cp``, ``dm21``, ``dm31``),
 ``osc_priors`` option of the likelihoods:
 
-- ``"nufit"`` (default; what published DUNE/T2HK projections do): truncated normals at the NuFIT
-  6.0 best fit of the chosen mass ordering for theta12, theta13, dm21, theta23 and dm31, 1 sigma
-  from the mean of the asymmetric errors (angles converted from sin^2(theta) with
+- ``"nufit"`` (default; what published DUNE/T2HK projections do): truncated normals centred on
+  the Asimov truth (the NuFIT 6.0 best fit of the chosen mass ordering unless the likelihood's
+  ``truth`` option moves a parameter) for theta12, theta13, dm21, theta23 and dm31, 1 sigma
+  the NuFIT 6.0 one, from the mean of the asymmetric errors (angles converted from sin^2(theta) with
   d sin^2(theta) = sin(2 theta) d theta); dm31 truncated to the sign of that ordering (ordering
   fixed to the true one); delta_cp flat on [0, 2 pi) (DUNE and T2HK measure it).
 - ``"wide"``: theta12, theta13, dm21 as above; theta23 flat in the angle over the NuFIT 6.0
@@ -64,23 +65,28 @@ def truth_point(ordering: str = "NO",
     return out
 
 
-def _angle_sd(entry: list[float]) -> tuple[float, float]:
-    s2, up, lo = entry
-    th = math.asin(math.sqrt(s2))
-    return th, 0.5 * (up + lo) / math.sin(2 * th)
+def _angle_sd(entry: list[float], theta: float) -> float:
+    """1 sigma in the angle at ``theta`` from the card's sin^2 errors,
+    d sin^2(theta) = sin(2 theta) d theta."""
+    _, up, lo = entry
+    return 0.5 * (up + lo) / math.sin(2 * theta)
 
 
-def shared_priors(ordering: str = "NO", mode: str = "nufit") -> dict[str, Prior]:
+def shared_priors(ordering: str = "NO", mode: str = "nufit",
+                  truth: dict[str, float] | None = None) -> dict[str, Prior]:
     """Priors of the six oscillation nuisances (module docstring), identical for every user
-    with the same ``ordering`` and ``mode``."""
+    with the same ``ordering``, ``mode`` and ``truth``. The Gaussian priors are centred on the
+    Asimov truth point (NuFIT 6.0 unless ``truth`` overrides a parameter: an Asimov projection
+    assumes the external measurements centred on the true values) with NuFIT 6.0 widths."""
     check_ordering(ordering)
     if mode not in PRIOR_MODES:
         raise unknown("oscillation prior mode (osc_priors)", mode, PRIOR_MODES)
     c = card()[ordering]
-    bf = best_fit(ordering)
-    th12, sd12 = _angle_sd(c["sin2_theta12"])
-    th13, sd13 = _angle_sd(c["sin2_theta13"])
-    dm21, u21, l21 = c["dm21"]
+    bf = truth_point(ordering, truth)
+    th12, th13, dm21 = bf["theta12"], bf["theta13"], bf["dm21"]
+    sd12 = _angle_sd(c["sin2_theta12"], th12)
+    sd13 = _angle_sd(c["sin2_theta13"], th13)
+    _, u21, l21 = c["dm21"]
     out: dict[str, Prior] = {
         "theta12": TruncNormal(th12, sd12, 0.0, math.pi / 2),
         "theta13": TruncNormal(th13, sd13, 0.0, math.pi / 2),
@@ -89,10 +95,16 @@ def shared_priors(ordering: str = "NO", mode: str = "nufit") -> dict[str, Prior]
     }
     if mode == "wide":
         lo23, hi23 = (math.asin(math.sqrt(x)) for x in SIN2_THETA23_3SIGMA)
+        if not lo23 <= bf["theta23"] <= hi23 or not -3.0e-3 < bf["dm31"] < 3.0e-3:
+            raise GlobalfitError(
+                "The truth point lies outside the 'wide' priors (sin^2 theta23 in "
+                f"{SIN2_THETA23_3SIGMA}, |dm31| < 3e-3 eV^2); move it inside or use "
+                "osc_priors = 'nufit'.")
         out["theta23"] = Uniform(lo23, hi23)
         out["dm31"] = Uniform(-3.0e-3, 3.0e-3)
     else:
-        th23, sd23 = _angle_sd(c["sin2_theta23"])
+        th23 = bf["theta23"]
+        sd23 = _angle_sd(c["sin2_theta23"], th23)
         sd31 = 0.5 * (c["dm3l"][1] + c["dm3l"][2])
         out["theta23"] = TruncNormal(th23, sd23, 0.0, math.pi / 2)
         out["dm31"] = (TruncNormal(bf["dm31"], sd31, 0.0, 1e-2) if ordering == "NO"

@@ -5,8 +5,9 @@ disappearance), ``numubar_dis`` (RHC), each in reconstructed energy 0.5-18 GeV, 
 (right- and wrong-sign), beam nu_e, mis-identified nu_mu, nu_tau CC and NC backgrounds and the
 normalisation systematics of the TDR (dune.toml). Two configurations:
 
-- ``config = "builtin"`` (default, no download): parametrised fluxes, cross sections, flat
-  efficiencies and Gaussian energy resolution, every number in ``dune.toml`` with its source.
+- ``config = "builtin"`` (default, no download): parametrised fluxes, cross sections,
+  efficiencies (cubic in ln E_reco) and Gaussian energy resolution with a feed-down tail, each a
+  least-squares fit to the TDR tables (fit_builtin.py), every number in ``dune.toml``.
 - ``config = "tdr"``: the TDR GLoBES tables (fluxes, GENIE cross sections on Ar, 80 x 99 migration
   matrices, post-smearing efficiencies) from the data release ``oscillation/dune_tdr_globes``.
 
@@ -174,6 +175,7 @@ class DUNE(OscillationExperiment):
         e_true = 0.5 * (e_edges[1:] + e_edges[:-1])
         de = np.diff(e_edges)
         edges = np.array(g["reco_edges_GeV"], float)
+        reco_mid = 0.5 * (edges[1:] + edges[:-1])
         samples = []
         for sname in SAMPLES:
             mode, sel = _SAMPLE_DEF[sname]
@@ -194,11 +196,12 @@ class DUNE(OscillationExperiment):
                     if fin == "tau":
                         sigma = sigma * tau_ratio(e_true, self.card)
                     rate = flux_param(e_true, fl) * sigma
-                eff = b["efficiency"][sname][comp]
+                eff = (efficiency_param(reco_mid, b["efficiency"][sname][comp])
+                       * b["calibration"][sname][comp])
                 res = b["resolution"][sel][comp]
                 smear = gaussian_response(e_true, edges, res["scale"], res["a"], res["b"],
                                           res.get("tail", 0.0))
-                r = eff * smear * (norm * rate * de)[None, :]
+                r = eff[:, None] * smear * (norm * rate * de)[None, :]
                 s.components.append(Component(comp, group, ini, fin, anti, r))
             samples.append(s)
         return e_true, samples, edges
@@ -222,6 +225,14 @@ def xsec_param(e: np.ndarray, p: dict) -> np.ndarray:
     x = np.maximum(e, 1e-6)
     shape = p["s_inf"] + p["A"] * np.exp(-np.log(x / p["E0"]) ** 2 / (2 * p["w"] ** 2))
     return x * shape * (1.0 - np.exp(-x / p["E1"]))
+
+
+def efficiency_param(e_reco: np.ndarray, coef: list[float]) -> np.ndarray:
+    """Selection efficiency at reconstructed energy E [GeV]: a cubic in L = ln(E / 1 GeV),
+    c0 + c1 L + c2 L^2 + c3 L^3, clipped to [0, 1]; the coefficients are least-squares fits to
+    the TDR post-smearing efficiencies (dune.toml, fit_builtin.py)."""
+    lg = np.log(np.maximum(e_reco, 1e-6))
+    return np.clip(np.polyval(list(coef)[::-1], lg), 0.0, 1.0)
 
 
 def gaussian_response(e_true: np.ndarray, edges: np.ndarray, scale: float, a: float,

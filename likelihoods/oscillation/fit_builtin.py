@@ -2,14 +2,16 @@
 
     GLOBALFIT_DATA_DIR=/work/shared/data python -m likelihoods.oscillation.fit_builtin
 
-prints the ``[builtin.flux]``, ``[builtin.xsec]``, ``[builtin.efficiency]`` and
-``[builtin.resolution]`` tables of dune.toml: least-squares fits of the flux and cross-section
-parametrisations of dune.py to the TDR files, the effective efficiency of each channel (the
-current card value times TDR-table events / built-in events in 0.5-18 GeV at the NuFIT 6.0 NO
-truth: exact in one step since counts are linear in it; run after the other tables are updated),
-and the mean and r.m.s. of E_reco / E_true of each
-migration matrix (1-8 GeV true energy, weighted by the event rate). The TDR files themselves are
-not copied: only these few summary numbers are typed into the card.
+prints the ``[builtin.flux]``, ``[builtin.xsec]``, ``[builtin.efficiency]``,
+``[builtin.calibration]`` and ``[builtin.resolution]`` tables of dune.toml: least-squares fits of
+the flux and cross-section parametrisations of dune.py to the TDR files; a cubic in ln E_reco
+fitted to each channel's post-smearing efficiency (reco bins 0.5-18 GeV weighted by the channel's
+events); the calibration factor of each channel (the current card value times TDR-table events /
+built-in events in 0.5-18 GeV at the NuFIT 6.0 NO truth: exact in one step since counts are
+linear in it; run after the other tables are updated); and a least-squares fit of the resolution
+model of dune.py (``gaussian_response``: scale, a, b, tail) to each 80 x 99 migration matrix,
+columns of true energy 0.5-10 GeV weighted by the unoscillated event rate. The TDR files
+themselves are not copied: only these few summary numbers are typed into the card.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from globalfit.data import release_path
-from likelihoods.oscillation.dune import _SAMPLE_DEF, SAMPLES, _channels, flux_param, xsec_param
+from likelihoods.oscillation.dune import (
+    _SAMPLE_DEF,
+    SAMPLES,
+    _channels,
+    flux_param,
+    gaussian_response,
+    xsec_param,
+)
 
 
 def _csv(d, name):
@@ -70,6 +79,34 @@ def fit_xsec(tab, col):
     return dict(zip(keys, r.x, strict=True))
 
 
+def fit_efficiency(e_reco: np.ndarray, eff: np.ndarray, events: np.ndarray) -> list[float]:
+    """Weighted least-squares cubic in ln(E_reco / GeV) to a post-smearing efficiency column
+    (reco bins 0.5-18 GeV, weights sqrt(events)); coefficients c0..c3 of ``efficiency_param``."""
+    sel = (e_reco > 0.5) & (e_reco < 18.0)
+    lg = np.log(e_reco[sel])
+    w = np.sqrt(np.maximum(events[sel], 0.0) / max(events[sel].sum(), 1e-30)) + 1e-6
+    a = np.vander(lg, 4, increasing=True) * w[:, None]
+    return [float(c) for c in np.linalg.lstsq(a, eff[sel] * w, rcond=None)[0]]
+
+
+def fit_resolution(m: np.ndarray, e_true: np.ndarray, reco_edges: np.ndarray,
+                   rate: np.ndarray) -> tuple[dict[str, float], float]:
+    """Least-squares fit of ``gaussian_response`` (scale, a, b, tail) to a migration matrix
+    m[reco, true], true energies 0.5-10 GeV, each column weighted by its event rate. Returns
+    the parameters and the r.m.s. residual per matrix element."""
+    sel = (e_true > 0.5) & (e_true < 10.0) & (m.sum(axis=0) > 0)
+    w = np.sqrt(rate[sel] / rate[sel].sum())
+    target = m[:, sel]
+
+    def res(v):
+        return ((gaussian_response(e_true[sel], reco_edges, *v) - target) * w[None, :]).ravel()
+
+    r = least_squares(res, [1.0, 0.15, 0.0, 0.02],
+                      bounds=([0.3, 0.0, 0.0, 0.0], [1.5, 1.0, 1.0, 1.0]))
+    keys = ("scale", "a", "b", "tail")
+    return dict(zip(keys, map(float, r.x), strict=True)), float(np.sqrt(np.mean(res(r.x) ** 2)))
+
+
 def main() -> None:
     d = release_path("oscillation/dune_tdr_globes")
     out = []
@@ -93,32 +130,23 @@ def main() -> None:
     rb = _csv(d, "reco_bins.csv")
     et = np.asarray(dune.e_true)
     er = 0.5 * (rb["E_lo_GeV"] + rb["E_hi_GeV"])
-    keep = (rb["E_lo_GeV"] >= 0.5) & (rb["E_hi_GeV"] <= 18.0)
     flav = {"e": 0, "mu": 1, "tau": 2}
     probs = {anti: np.asarray(probabilities(et, dune.baseline_km, dune.density,
                                             osc=dune.truth_osc, antineutrino=anti))
              for anti in (False, True)}
-    effs: dict[str, dict[str, float]] = {}
-    ress: dict[str, dict[str, list]] = {"app": {}, "dis": {}}
+    effs: dict[str, dict[str, list[float]]] = {}
+    ress: dict[str, dict[str, dict]] = {"app": {}, "dis": {}}
+    edges = np.append(rb["E_lo_GeV"], rb["E_hi_GeV"][-1])
     for sname in SAMPLES:
         _, sel = _SAMPLE_DEF[sname]
         effs[sname] = {}
         for comp, _, ini, fin, anti, *_ in _channels(sel):
             rate, m, e_col = dune.tdr_parts[(sname, comp)]
             p = 1.0 if fin is None else probs[anti][:, flav[ini], flav[fin]]
-            w = rate * p
-            reco = m @ w
-            effs[sname][comp] = float(np.sum(e_col[keep] * reco[keep])
-                                      / max(np.sum(reco[keep]), 1e-30))
-            sel_t = (et > 0.5) & (m.sum(axis=0) > 0)
-            mw = m[:, sel_t] * w[sel_t]
-            ratio = er[:, None] / et[sel_t]
-            core = ratio >= 0.5
-            tail = float(np.sum(mw * ~core) / np.sum(mw))
-            mean = np.sum(mw * ratio * core) / np.sum(mw * core)
-            sq = np.sum(mw * ratio**2 * core) / np.sum(mw * core)
-            ress[sel].setdefault(comp, []).append((mean, np.sqrt(max(sq - mean**2, 1e-6)), tail))
-    # effective efficiencies: calibrate the built-in totals to the TDR totals, channel by channel
+            effs[sname][comp] = fit_efficiency(er, e_col, m @ (rate * p))
+            if comp not in ress[sel]:  # one migration matrix per selection and channel
+                ress[sel][comp] = fit_resolution(m, et, edges, rate)[0]
+    # calibration: the built-in totals to the TDR totals, channel by channel
     import jax.numpy as jnp
 
     built = DUNE(config="builtin")
@@ -127,20 +155,24 @@ def main() -> None:
         c = np.asarray(lik._component_counts(lik.truth_osc, jnp.asarray(lik.truth_eps))).sum(1)
         names = [(s.name, x.name) for s in lik.samples for x in s.components]
         counts[lik.config["config"]] = dict(zip(names, c, strict=True))
-    card_eff = built.card["builtin"]["efficiency"]
+    card_cal = built.card["builtin"]["calibration"]
     for sname in SAMPLES:
-        out.append(f"[builtin.efficiency.{sname}]  # effective efficiency, calibrated to the "
-                   "TDR count (see above)")
+        out.append(f"[builtin.efficiency.{sname}]  # c0..c3 of a cubic in ln(E_reco/GeV), fits to "
+                   "the TDR post-smearing efficiencies")
+        for comp, coef in effs[sname].items():
+            out.append(f"{comp} = [" + ", ".join(f"{c:.5g}" for c in coef) + "]")
+    for sname in SAMPLES:
+        out.append(f"[builtin.calibration.{sname}]  # TDR / built-in events at the NuFIT 6.0 NO "
+                   "truth (absorbs the flux and cross-section fit residuals)")
         for comp in effs[sname]:
             k = (sname, comp)
-            eff = card_eff[sname][comp] * counts["tdr"][k] / counts["builtin"][k]
-            out.append(f"{comp} = {eff:.4f}")
+            cal = card_cal[sname][comp] * counts["tdr"][k] / counts["builtin"][k]
+            out.append(f"{comp} = {cal:.4f}")
     for sel in ("app", "dis"):
-        out.append(f"[builtin.resolution.{sel}]  # rate-weighted mean and rms of E_reco/E_true "
-                   "(TDR migration matrices)")
-        for k, v in ress[sel].items():
-            mean, rms, tail = np.mean(v, axis=0)
-            out.append(f"{k} = {{ scale = {mean:.4f}, a = {rms:.4f}, b = 0.0, tail = {tail:.4f} }}")
+        out.append(f"[builtin.resolution.{sel}]  # least-squares fits to the TDR migration "
+                   "matrices (fit_builtin.py)")
+        for k, p in ress[sel].items():
+            out.append(f"{k} = {{ " + ", ".join(f"{n} = {v:.4f}" for n, v in p.items()) + " }")
     print("\n".join(out))
 
 

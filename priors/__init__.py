@@ -1,4 +1,5 @@
-"""Priors: families (uniform, loguniform, normal, truncnormal, fixed) and default sets per model."""
+"""Priors: families (uniform, loguniform, normal, truncnormal, mirrorednormal, fixed) and default
+sets per model."""
 
 from __future__ import annotations
 
@@ -7,10 +8,20 @@ from typing import Any
 
 from globalfit.errors import GlobalfitError, unknown
 from priors.defaults import PRIOR_SETS
-from priors.families import FAMILIES, Fixed, LogUniform, Normal, Prior, TruncNormal, Uniform
+from priors.families import (
+    FAMILIES,
+    Fixed,
+    LogUniform,
+    MirroredNormal,
+    Normal,
+    Prior,
+    TruncNormal,
+    Uniform,
+)
 
 _ARGS = {"uniform": ("min", "max"), "loguniform": ("min", "max"), "normal": ("mean", "sd"),
-         "truncnormal": ("mean", "sd", "min", "max"), "fixed": ("value",)}
+         "truncnormal": ("mean", "sd", "min", "max"), "mirrorednormal": ("mean", "sd", "mirror"),
+         "fixed": ("value",)}
 
 
 def prior_from_spec(name: str, spec: Any, model: str | None = None, prior_set: str = "default"
@@ -62,5 +73,5 @@ def default_prior(model: str, name: str, prior_set: str = "default") -> Prior:
     return sets[prior_set][name]
 
 
-__all__ = ["FAMILIES", "PRIOR_SETS", "Fixed", "LogUniform", "Normal", "Prior", "TruncNormal",
-           "Uniform", "default_prior", "prior_from_spec"]
+__all__ = ["FAMILIES", "PRIOR_SETS", "Fixed", "LogUniform", "MirroredNormal", "Normal", "Prior",
+           "TruncNormal", "Uniform", "default_prior", "prior_from_spec"]

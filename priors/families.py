@@ -183,6 +183,49 @@ class TruncNormal(Prior):
 
 
 @dataclass(frozen=True)
+class MirroredNormal(Prior):
+    """Equal mixture of N(mean, sd) and its mirror image N(2 mirror - mean, sd): a measurement
+    that cannot tell an angle from its reflection, e.g. theta12 in the light (LMA) or the dark
+    (LMA-D, theta12 -> pi/2 - theta12, mirror = pi/4) octant. The transform picks the island with
+    u < 1/2 and draws inside it with the rescaled u (exact draws from the mixture)."""
+
+    mean: float
+    sd: float
+    mirror: float
+    kind: ClassVar[str] = "mirrorednormal"
+
+    def __post_init__(self) -> None:
+        if not self.sd > 0:
+            raise GlobalfitError(f"A mirrored normal prior needs sd > 0, got sd={self.sd:g}.")
+
+    @property
+    def image(self) -> float:
+        return 2.0 * self.mirror - self.mean
+
+    def transform(self, u):
+        low = u < 0.5
+        v = jnp.clip(jnp.where(low, 2.0 * u, 2.0 * u - 1.0), 1e-16, 1 - 1e-16)
+        return jnp.where(low, self.mean, self.image) + self.sd * jsp.ndtri(v)
+
+    def log_prob(self, x):
+        za, zb = (x - self.mean) / self.sd, (x - self.image) / self.sd
+        norm = math.log(2.0 * self.sd * math.sqrt(2 * math.pi))
+        return jnp.logaddexp(-0.5 * za**2, -0.5 * zb**2) - norm
+
+    def to_numpyro(self):
+        return dist.MixtureSameFamily(dist.Categorical(probs=jnp.array([0.5, 0.5])),
+                                      dist.Normal(jnp.array([self.mean, self.image]), self.sd))
+
+    def standard_form(self):
+        # NUTS cannot jump between the islands: it samples u and maps it (piecewise smooth)
+        return dist.Uniform(0.0, 1.0), self.transform
+
+    @property
+    def support(self):
+        return (-math.inf, math.inf)
+
+
+@dataclass(frozen=True)
 class Fixed(Prior):
     """A parameter held at ``value``: not sampled."""
 
@@ -205,5 +248,5 @@ class Fixed(Prior):
 
 
 FAMILIES: dict[str, type[Prior]] = {
-    c.kind: c for c in (Uniform, LogUniform, Normal, TruncNormal, Fixed)
+    c.kind: c for c in (Uniform, LogUniform, Normal, TruncNormal, MirroredNormal, Fixed)
 }

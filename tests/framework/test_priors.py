@@ -9,12 +9,39 @@ import pytest
 from scipy import stats
 
 from globalfit import GlobalfitError
-from priors import Fixed, LogUniform, Normal, TruncNormal, Uniform, default_prior, prior_from_spec
+from priors import (
+    Fixed,
+    LogUniform,
+    MirroredNormal,
+    Normal,
+    TruncNormal,
+    Uniform,
+    default_prior,
+    prior_from_spec,
+)
+
+
+class _Mirrored:
+    """scipy-like reference for MirroredNormal(0.3, 0.03, 0.6): 0.5 N(0.3, 0.03) + 0.5 N(0.9, 0.03)
+    (islands 20 sd apart, so the island-wise quantile equals the mixture's to machine precision)."""
+
+    a, b = stats.norm(0.3, 0.03), stats.norm(0.9, 0.03)
+
+    def cdf(self, x):
+        return 0.5 * (self.a.cdf(x) + self.b.cdf(x))
+
+    def logpdf(self, x):
+        return np.logaddexp(self.a.logpdf(x), self.b.logpdf(x)) - math.log(2.0)
+
+    def ppf(self, u):
+        u = np.asarray(u)
+        return np.where(u < 0.5, self.a.ppf(2 * u), self.b.ppf(2 * u - 1))
+
 
 PRIORS = [Uniform(-1.0, 3.0), LogUniform(1e-4, 1.0), Normal(0.3, 0.2),
-          TruncNormal(0.0, 1.0, -0.5, 2.0)]
+          TruncNormal(0.0, 1.0, -0.5, 2.0), MirroredNormal(0.3, 0.03, 0.6)]
 SCIPY = [stats.uniform(-1, 4), stats.loguniform(1e-4, 1.0), stats.norm(0.3, 0.2),
-         stats.truncnorm(-0.5, 2.0, 0.0, 1.0)]
+         stats.truncnorm(-0.5, 2.0, 0.0, 1.0), _Mirrored()]
 
 
 @pytest.mark.parametrize("prior,ref", list(zip(PRIORS, SCIPY, strict=True)))

@@ -220,3 +220,20 @@ def test_multimodal_hdi_regions():
     for (lo, hi), mu in zip(regions, (-1.0, 1.0), strict=True):
         assert lo == pytest.approx(mu - 0.098, abs=0.015) and hi == pytest.approx(
             mu + 0.098, abs=0.015)  # histogram bins of ~0.012
+
+
+def test_hdi_regions_close_tail_slivers():
+    """A unimodal posterior gives one region whatever the seed. With only one-bin gaps closed,
+    2000-draw normal samples split off tail slivers in 4 of 50 seeds and Student-t(5) samples
+    in 2 of 50 (seen on a 4000-draw NUTS run); gaps of up to 3 bins are closed now. Edges of the
+    normal case: mu -+ 1.96 sd within 0.5 sd (bins of ~0.15 sd, a closed gap adds up to 3)."""
+    from globalfit.results import hdi_regions
+
+    for seed in range(50):
+        rng = np.random.default_rng(seed)
+        x = rng.normal(0.0, 0.01, 2000)
+        regions = hdi_regions(x)
+        assert len(regions) == 1, (seed, regions)
+        assert regions[0][0] == pytest.approx(-0.0196, abs=0.005)
+        assert regions[0][1] == pytest.approx(0.0196, abs=0.005)
+        assert len(hdi_regions(0.01 * rng.standard_t(5, 4000))) == 1, seed

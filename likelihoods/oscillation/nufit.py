@@ -10,9 +10,11 @@ Priors (global names ``theta12``, ``theta13``, ``theta23``, ``delta_cp``, ``dm21
   the NuFIT 6.0 one, from the mean of the asymmetric errors (angles converted from sin^2(theta) with
   d sin^2(theta) = sin(2 theta) d theta); dm31 truncated to the sign of that ordering (ordering
   fixed to the true one); delta_cp flat on [0, 2 pi) (DUNE and T2HK measure it).
-- ``"wide"``: theta12, theta13, dm21 as above; theta23 flat in the angle over the NuFIT 6.0
-  3 sigma range of sin^2(theta23), 0.435-0.585, both octants (bimodal-capable); delta_cp flat;
-  dm31 flat on [-3e-3, 3e-3] eV^2 (both orderings). With these, the mu-tau NSI directions are
+- ``"wide"`` (every degenerate solution allowed, "both LMA and LMA-D"): theta13, dm21 as above;
+  theta12 the same Gaussian or its mirror image pi/2 - theta12 (the dark octant), equal weights;
+  theta23 flat in the angle over the NuFIT 6.0 3 sigma range of sin^2(theta23), 0.435-0.585,
+  both octants (bimodal-capable); delta_cp flat; dm31 flat on [-3e-3, 3e-3] eV^2 (both
+  orderings). With these, the mu-tau NSI directions are
   degenerate with theta23 and dm31 (docs/oscillation.md).
 """
 
@@ -25,7 +27,7 @@ from typing import Any
 
 from globalfit.errors import GlobalfitError, unknown
 from globalfit.likelihood import load_data_card
-from priors import Prior, TruncNormal, Uniform
+from priors import MirroredNormal, Prior, TruncNormal, Uniform
 
 ORDERINGS = ("NO", "IO")
 PRIOR_MODES = ("nufit", "wide")
@@ -94,6 +96,8 @@ def shared_priors(ordering: str = "NO", mode: str = "nufit",
         "dm21": TruncNormal(dm21, 0.5 * (u21 + l21), 0.0, 1e-3),
     }
     if mode == "wide":
+        # both LMA and LMA-D: theta12 in its light or dark octant (physics.md 2)
+        out["theta12"] = MirroredNormal(th12, sd12, math.pi / 4)
         lo23, hi23 = (math.asin(math.sqrt(x)) for x in SIN2_THETA23_3SIGMA)
         if not lo23 <= bf["theta23"] <= hi23 or not -3.0e-3 < bf["dm31"] < 3.0e-3:
             raise GlobalfitError(

@@ -5,11 +5,12 @@ nuisances profiled analytically) + Gaussian pulls of the likelihoods' NuFIT 6.0 
 theta13, dm21, and with ``osc_priors = "nufit"`` also theta23 and dm31)], minimised with jax
 gradients and scipy's L-BFGS-B from several starts, continued along the scan. With the default
 priors the starts are the truth and delta -> pi - delta; with ``osc_priors = "wide"`` also the
-other mass ordering and the other theta23 octant.
+other mass ordering (theta12 in either octant) and the other theta23 octant.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -21,7 +22,7 @@ from scipy.optimize import minimize
 
 from globalfit.models import Point, get_model
 from likelihoods.oscillation.engine import OSC_NAMES
-from priors import TruncNormal
+from priors import MirroredNormal, TruncNormal
 
 _SCALE = np.array([0.0125, 0.002, 0.02, 0.3, 2e-6, 2e-5])
 
@@ -32,21 +33,20 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
     parameter named in ``coupling`` is set to x (e.g. eps_ee_u and eps_ee_d together).
 
     ``free_ordering``: both signs of dm31 allowed (analyses "assuming both LMA and LMA-D"); for
-    dm31 < 0 its Gaussian pull is centred on the image -dm31 + dm21 of the prior mean under the
-    generalised mass-ordering transformation; the other pulls are unchanged."""
+    dm31 < 0 the dm31 and theta12 pulls act on the images -dm31 + dm21 and pi/2 - theta12 under
+    the generalised mass-ordering (LMA-Dark) transformation of physics.md 2, so the LMA-D island
+    is the exact image of the LMA one; the other pulls are unchanged."""
     names = [coupling] if isinstance(coupling, str) else list(coupling)
     m = get_model(model, **(model_options or {}))
     pri = likelihoods[0].shared_priors()
     gauss = [(i, pri[n]) for i, n in enumerate(OSC_NAMES) if isinstance(pri[n], TruncNormal)]
-    if free_ordering and isinstance(pri["dm31"], TruncNormal):
-        # dm31 < 0: the NO prior mapped by the generalised mass-ordering (LMA-Dark)
-        # transformation dm31 -> -dm31 + dm21 of physics.md 2; the other pulls are unchanged
-        p31 = pri["dm31"]
-        mean_io = -p31.mean + pri["dm21"].mean
-        switch = [(5, p31.mean, mean_io, p31.sd)]
-        gauss = [(i, p) for i, p in gauss if OSC_NAMES[i] != "dm31"]
-    else:
-        switch = []
+    mirrored = [(i, pri[n]) for i, n in enumerate(OSC_NAMES) if isinstance(pri[n], MirroredNormal)]
+    lmad = free_ordering and isinstance(pri["dm31"], TruncNormal)
+    if lmad:
+        # dm31 < 0: the NO priors of dm31 and theta12 applied to the images -dm31 + dm21 and
+        # pi/2 - theta12 (generalised mass-ordering / LMA-Dark map of physics.md 2)
+        p31, p12 = pri["dm31"], pri["theta12"]
+        gauss = [(i, p) for i, p in gauss if OSC_NAMES[i] not in ("dm31", "theta12")]
     for lik in likelihoods:
         if lik.config["nuisances"] != "profiled":
             raise ValueError("profile scans need nuisances = 'profiled'")
@@ -58,8 +58,13 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
         tot = sum(lik.chi2(Point(m, params, nu)) for lik in likelihoods)
         for i, p in gauss:
             tot = tot + ((v[i] - p.mean) / p.sd) ** 2
-        for i, mean_no, mean_io, sd in switch:
-            tot = tot + ((v[i] - jnp.where(v[5] > 0, mean_no, mean_io)) / sd) ** 2
+        for i, p in mirrored:  # the nearer island (the mixture's chi2 up to a constant)
+            tot = tot + jnp.minimum((v[i] - p.mean) ** 2, (v[i] - p.image) ** 2) / p.sd**2
+        if lmad:
+            no = v[5] > 0
+            d31 = jnp.where(no, v[5], -v[5] + v[4])
+            t12 = jnp.where(no, v[0], math.pi / 2 - v[0])
+            tot = tot + ((d31 - p31.mean) / p31.sd) ** 2 + ((t12 - p12.mean) / p12.sd) ** 2
         return tot
 
     return jax.jit(jax.value_and_grad(chi2, argnums=1))
@@ -68,16 +73,20 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
 def starts(truth: dict[str, float], wide: bool = False,
            free_ordering: bool = False) -> list[np.ndarray]:
     """Starting points: truth and delta -> pi - delta; with ``wide`` priors also the other
-    theta23 octant; with ``wide`` or ``free_ordering`` also the other ordering."""
+    theta23 octant; with ``wide`` or ``free_ordering`` also the other ordering, there with
+    theta12 in the dark octant (the LMA-D image) and, for ``wide``, also in the light one."""
     out = []
     t = np.array([truth[n] for n in OSC_NAMES])
+    dark = math.pi / 2 - t[0]
     for sign in ((1, -1) if wide or free_ordering else (1,)):
-        for th23 in ((t[2], math.pi / 2 - t[2]) if wide else (t[2],)):
-            for d in (t[3], (math.pi - t[3]) % (2 * math.pi)):
-                v = t.copy()
-                v[2], v[3] = th23, d
-                v[5] = t[5] if sign > 0 else -t[5] + t[4]
-                out.append(v)
+        th12s = (t[0],) if sign > 0 else ((dark, t[0]) if wide else (dark,))
+        for th12, th23, d in itertools.product(
+                th12s, (t[2], math.pi / 2 - t[2]) if wide else (t[2],),
+                (t[3], (math.pi - t[3]) % (2 * math.pi))):
+            v = t.copy()
+            v[0], v[2], v[3] = th12, th23, d
+            v[5] = t[5] if sign > 0 else -t[5] + t[4]
+            out.append(v)
     return out
 
 

@@ -32,10 +32,11 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
     """Return f(x, osc_vector) = total chi2 (jitted, with gradient in osc_vector); every
     parameter named in ``coupling`` is set to x (e.g. eps_ee_u and eps_ee_d together).
 
-    ``free_ordering``: both signs of dm31 allowed (analyses "assuming both LMA and LMA-D"); for
-    dm31 < 0 the dm31 and theta12 pulls act on the images -dm31 + dm21 and pi/2 - theta12 under
-    the generalised mass-ordering (LMA-Dark) transformation of physics.md 2, so the LMA-D island
-    is the exact image of the LMA one; the other pulls are unchanged."""
+    ``free_ordering``: both LMA and LMA-D allowed, as the ``wide`` Bayesian priors do: both
+    signs of dm31, the dm31 pull acting on the image -dm31 + dm21 for dm31 < 0, and theta12 in
+    either octant (pull to the nearer of theta12 and pi/2 - theta12), so that the LMA-D island
+    is the exact image of the LMA one under the generalised mass-ordering transformation of
+    physics.md 2; the other pulls are unchanged."""
     names = [coupling] if isinstance(coupling, str) else list(coupling)
     m = get_model(model, **(model_options or {}))
     pri = likelihoods[0].shared_priors()
@@ -43,8 +44,8 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
     mirrored = [(i, pri[n]) for i, n in enumerate(OSC_NAMES) if isinstance(pri[n], MirroredNormal)]
     lmad = free_ordering and isinstance(pri["dm31"], TruncNormal)
     if lmad:
-        # dm31 < 0: the NO priors of dm31 and theta12 applied to the images -dm31 + dm21 and
-        # pi/2 - theta12 (generalised mass-ordering / LMA-Dark map of physics.md 2)
+        # dm31 < 0: the NO prior of dm31 applied to its image -dm31 + dm21; theta12 in either
+        # octant (generalised mass-ordering / LMA-Dark map of physics.md 2)
         p31, p12 = pri["dm31"], pri["theta12"]
         gauss = [(i, p) for i, p in gauss if OSC_NAMES[i] not in ("dm31", "theta12")]
     for lik in likelihoods:
@@ -63,8 +64,9 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
         if lmad:
             no = v[5] > 0
             d31 = jnp.where(no, v[5], -v[5] + v[4])
-            t12 = jnp.where(no, v[0], math.pi / 2 - v[0])
-            tot = tot + ((d31 - p31.mean) / p31.sd) ** 2 + ((t12 - p12.mean) / p12.sd) ** 2
+            # theta12 in either octant, with either ordering (as the 'wide' Bayesian prior)
+            t12 = jnp.minimum((v[0] - p12.mean) ** 2, (math.pi / 2 - v[0] - p12.mean) ** 2)
+            tot = tot + ((d31 - p31.mean) / p31.sd) ** 2 + t12 / p12.sd**2
         return tot
 
     return jax.jit(jax.value_and_grad(chi2, argnums=1))
@@ -73,13 +75,13 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
 def starts(truth: dict[str, float], wide: bool = False,
            free_ordering: bool = False) -> list[np.ndarray]:
     """Starting points: truth and delta -> pi - delta; with ``wide`` priors also the other
-    theta23 octant; with ``wide`` or ``free_ordering`` also the other ordering, there with
-    theta12 in the dark octant (the LMA-D image) and, for ``wide``, also in the light one."""
+    theta23 octant; with ``wide`` or ``free_ordering`` also the other ordering and theta12 in
+    either octant (the dark one is the LMA-D image)."""
     out = []
     t = np.array([truth[n] for n in OSC_NAMES])
     dark = math.pi / 2 - t[0]
     for sign in ((1, -1) if wide or free_ordering else (1,)):
-        th12s = (t[0],) if sign > 0 else ((dark, t[0]) if wide else (dark,))
+        th12s = (t[0], dark) if free_ordering or wide else (t[0],)
         for th12, th23, d in itertools.product(
                 th12s, (t[2], math.pi / 2 - t[2]) if wide else (t[2],),
                 (t[3], (math.pi - t[3]) % (2 * math.pi))):

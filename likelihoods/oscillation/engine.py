@@ -73,15 +73,17 @@ def _det3(m: jax.Array) -> jax.Array:
 
 
 def _layer_operator(mvac: jax.Array, y: jax.Array, scale: float, v: Any, eps: jax.Array,
-                    l_inv_ev: Any, antineutrino: bool) -> jax.Array:
-    """exp(-i H L) up to a phase for y = L / (2 E scale) [...], one layer of potential v [eV].
+                    l_inv_ev: Any, antineutrino: bool) -> tuple[jax.Array, jax.Array]:
+    """exp(-i H L) up to a phase for y = L / (2 E scale) [...], one layer of potential v [eV]:
+    real and imaginary parts of S^T flattened to (..., 9) (entry 3 a + b is S[b, a]).
 
     The traceless part of H L is T(y) = y A + B with energy-independent A (vacuum, times
     ``scale``) and B (matter), so every energy-independent piece is formed once per point:
     A^2, AB + BA, B^2, and the invariants tr(T^2)/2 = c2 y^2 + c1 y + c0 and
     det T = d3 y^3 + d2 y^2 + d1 y + d0. Per energy only scalars are computed (the Cardano
     eigenvalues a >= b >= c and the Newton divided differences of exp(-i x)), and
-    S = k0 1 + k1 T + k2 T^2 is a sum of nine-entry arrays (no per-energy matrix product).
+    S = k0 1 + k1 T + k2 T^2 is a sum of nine-entry arrays (no per-energy matrix product), in
+    real arithmetic throughout.
     """
     mat = jnp.zeros((3, 3), jnp.complex128).at[0, 0].set(1.0) + eps
     if antineutrino:
@@ -105,33 +107,48 @@ def _layer_operator(mvac: jax.Array, y: jax.Array, scale: float, v: Any, eps: ja
     d1 = 0.5 * (dp - dm) - d3
     c = (c2 * y + c1) * y + c0                      # = -(sum of principal minors) >= 0
     q = ((d3 * y + d2) * y + d1) * y + d0           # det T
-    tiny = 1e-300
-    nonzero = c > tiny
-    p = jnp.sqrt(jnp.where(nonzero, c, 1.0) / 3.0)
-    r = jnp.clip(q / (2.0 * p**3), -1.0 + 1e-15, 1.0 - 1e-15)
+    nonzero = c > 1e-300
+    p = jnp.where(nonzero, jnp.sqrt(jnp.where(nonzero, c, 1.0) / 3.0), 0.0)
+    r = jnp.clip(q / (2.0 * jnp.where(nonzero, p, 1.0) ** 3), -1.0 + 1e-15, 1.0 - 1e-15)
     phi = jnp.arccos(r) / 3.0
-    ea = jnp.where(nonzero, 2.0 * p * jnp.cos(phi), 0.0)
-    eb = jnp.where(nonzero, 2.0 * p * jnp.cos(phi - 2.0 * math.pi / 3.0), 0.0)
-    ec = jnp.where(nonzero, 2.0 * p * jnp.cos(phi + 2.0 * math.pi / 3.0), 0.0)
-
-    def dd1(x, z):  # f[x, z] for f = exp(-i .), stable at x = z
-        return -1j * jnp.exp(-0.5j * (x + z)) * jnp.sinc((x - z) / (2.0 * math.pi))
-
-    fa = jnp.exp(-1j * ea)
-    fab = dd1(ea, eb)
-    fbc = dd1(eb, ec)
+    cphi, sphi = jnp.cos(phi), jnp.sin(phi)
+    # Cardano: a = 2p cos(phi) >= b = 2p cos(phi - 2pi/3) >= c = -a - b (T is traceless)
+    ea = 2.0 * p * cphi
+    eb = p * (math.sqrt(3.0) * sphi - cphi)
+    ec = -ea - eb
+    # everything below in real arithmetic (XLA:CPU vectorises it; complex ops it does not):
+    # f(x) = exp(-ix); with a + b + c = 0: exp(-i(a+b)/2) = exp(ic/2), exp(-i(b+c)/2) = exp(ia/2)
+    ca, sa = jnp.cos(0.5 * ea), jnp.sin(0.5 * ea)
+    cc, sc = jnp.cos(0.5 * ec), jnp.sin(0.5 * ec)
+    fa_r, fa_i = ca * ca - sa * sa, -2.0 * ca * sa                    # f[a] = exp(-ia)
+    s_ab = jnp.sinc((ea - eb) / (2.0 * math.pi))                      # stable at a = b
+    s_bc = jnp.sinc((eb - ec) / (2.0 * math.pi))
+    fab_r, fab_i = s_ab * sc, -s_ab * cc      # f[a,b] = -i exp(ic/2) sinc((a-b)/2)
+    fbc_r, fbc_i = s_bc * sa, -s_bc * ca      # f[b,c] = -i exp(ia/2) sinc((b-c)/2)
     gap = ea - ec
     big = gap > 1e-12
-    fabc = jnp.where(big, (fab - fbc) / jnp.where(big, gap, 1.0), -0.5 * fa)
-    # S = fa + fab (T - a) + fabc (T - a)(T - b) = k0 + k1 T + k2 T^2
-    k0 = fa - fab * ea + fabc * ea * eb
-    k1 = fab - fabc * (ea + eb)
-    k2 = fabc
-    yy = y[..., None, None]
-    t = yy * a_m + b_m
-    t2 = (yy * a2 + ab) * yy + b2
-    return (k0[..., None, None] * jnp.eye(3) + k1[..., None, None] * t
-            + k2[..., None, None] * t2)
+    inv = 1.0 / jnp.where(big, gap, 1.0)
+    fabc_r = jnp.where(big, (fab_r - fbc_r) * inv, -0.5 * fa_r)        # f[a,b,c]
+    fabc_i = jnp.where(big, (fab_i - fbc_i) * inv, -0.5 * fa_i)
+    # S = f[a] + f[a,b] (T - a) + f[a,b,c] (T - a)(T - b) = k0 + k1 T + k2 T^2
+    eab, sab = ea * eb, ea + eb
+    k0 = (fa_r - fab_r * ea + fabc_r * eab, fa_i - fab_i * ea + fabc_i * eab)
+    k1 = (fab_r - fabc_r * sab, fab_i - fabc_i * sab)
+    k2 = (fabc_r, fabc_i)
+    # entries of S^T, flattened (index 3 a + b holds S[b, a], the amplitude nu_a -> nu_b), with
+    # T = y A + B and T^2 = y^2 A^2 + y (AB + BA) + B^2
+    def flat(m):
+        return jnp.real(m).T.ravel(), jnp.imag(m).T.ravel()
+    (ar, ai), (br, bi) = flat(a_m), flat(b_m)
+    (a2r, a2i), (abr, abi), (b2r, b2i) = flat(a2), flat(ab), flat(b2)
+    yc, y2c = y[..., None], (y * y)[..., None]
+    tr, ti = yc * ar + br, yc * ai + bi
+    ur, ui = y2c * a2r + yc * abr + b2r, y2c * a2i + yc * abi + b2i
+    k1r, k1i, k2r, k2i = (k[..., None] for k in (*k1, *k2))
+    diag = jnp.eye(3).ravel()
+    s_r = k1r * tr - k1i * ti + k2r * ur - k2i * ui + diag * k0[0][..., None]
+    s_i = k1r * ti + k1i * tr + k2r * ui + k2i * ur + diag * k0[1][..., None]
+    return s_r, s_i
 
 
 #: scale of the vacuum term: y = L / (2 E) / _SCALE is O(1) for long-baseline values
@@ -143,16 +160,17 @@ def _probabilities(e_gev, l_km, rho, ye, osc, eps, antineutrino=False):
     mvac = vacuum_mass_matrix(osc)
     e_ev = jnp.asarray(e_gev, float) * 1e9
     eps = jnp.asarray(eps, jnp.complex128)
-    s = None
+    st = None  # S^T: the transposed evolution operator, (..., 3, 3), complex
     for k in range(l_km.shape[0]):  # layers, in the order crossed
         v = V_CC_EV_PER_GCM3 * rho[k] * ye[k]
         l_inv = l_km[k] * KM_TO_INV_EV
         y = l_inv / (2.0 * e_ev * _SCALE)
-        sk = _layer_operator(mvac, y, _SCALE, v, eps, l_inv, antineutrino)
-        s = sk if s is None else sk @ s
-    # amplitude nu_a -> nu_b is S[b, a]; P[..., a, b] = |S[b, a]|^2
-    sr, si = jnp.real(s), jnp.imag(s)
-    return jnp.swapaxes(sr * sr + si * si, -1, -2)
+        s_r, s_i = _layer_operator(mvac, y, _SCALE, v, eps, l_inv, antineutrino)
+        if l_km.shape[0] == 1:  # P[..., a, b] = |S[b, a]|^2, all real
+            return (s_r * s_r + s_i * s_i).reshape(*y.shape, 3, 3)
+        sk = jax.lax.complex(s_r, s_i).reshape(*y.shape, 3, 3)
+        st = sk if st is None else st @ sk  # (S_k S)^T = S^T S_k^T
+    return jnp.real(st) ** 2 + jnp.imag(st) ** 2
 
 
 def probabilities(E_GeV: Any, L_km: Any, rho: Any, *, osc: Mapping[str, Any], eps: Any = None,

@@ -6,16 +6,16 @@ Priors (global names ``theta12``, ``theta13``, ``theta23``, ``delta_cp``, ``dm21
 
 - ``"nufit"`` (default; what published DUNE/T2HK projections do): truncated normals centred on
   the Asimov truth (the NuFIT 6.0 best fit of the chosen mass ordering unless the likelihood's
-  ``truth`` option moves a parameter) for theta12, theta13, dm21, theta23 and dm31, 1 sigma
-  the NuFIT 6.0 one, from the mean of the asymmetric errors (angles converted from sin^2(theta) with
+  ``truth`` option moves a parameter) for theta12, theta13, dm21, theta23 and dm31, with the
+  NuFIT 6.0 1 sigma (mean of the asymmetric errors; angles converted from sin^2(theta) with
   d sin^2(theta) = sin(2 theta) d theta); dm31 truncated to the sign of that ordering (ordering
   fixed to the true one); delta_cp flat on [0, 2 pi) (DUNE and T2HK measure it).
 - ``"wide"`` (every degenerate solution allowed, "both LMA and LMA-D"): theta13, dm21 as above;
   theta12 the same Gaussian or its mirror image pi/2 - theta12 (the dark octant), equal weights;
   theta23 flat in the angle over the NuFIT 6.0 3 sigma range of sin^2(theta23), 0.435-0.585,
   both octants (bimodal-capable); delta_cp flat; dm31 flat on [-3e-3, 3e-3] eV^2 (both
-  orderings). With these, the mu-tau NSI directions are
-  degenerate with theta23 and dm31 (docs/oscillation.md).
+  orderings). With these, the mu-tau NSI directions are degenerate with theta23 and dm31
+  (docs/oscillation.md).
 """
 
 from __future__ import annotations

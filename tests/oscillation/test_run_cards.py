@@ -31,9 +31,13 @@ def test_card_builds_and_evaluates(card):
 @pytest.mark.parametrize("card", [c for c in CARDS if c.startswith("validation/")])
 def test_validation_cards_move_theta23_for_both_experiments(card):
     """sin^2 theta23 = 0.585 (upper octant) in dune and t2hk alike, two T2HK tanks; the shared
-    theta23 prior is centred there."""
+    theta23 prior is centred there (or, flat, contains it)."""
     fit = Fit.from_card(RUNS / card)
     dune, t2hk = fit.likelihoods
     assert np.sin(dune.truth_osc["theta23"]) ** 2 == pytest.approx(0.585, abs=1e-3)
     assert t2hk.truth_osc == dune.truth_osc and t2hk.config["tanks"] == 2
-    assert fit.priors["theta23"].mean == pytest.approx(dune.truth_osc["theta23"], abs=1e-12)
+    pri = fit.priors["theta23"]
+    if hasattr(pri, "mean"):  # the NuFIT Gaussian, centred on the truth
+        assert pri.mean == pytest.approx(dune.truth_osc["theta23"], abs=1e-12)
+    else:  # a flat range that contains the truth
+        assert pri.min < dune.truth_osc["theta23"] < pri.max

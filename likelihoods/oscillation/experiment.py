@@ -14,6 +14,10 @@ Asimov counts at the truth point. Normalisations are either ``sampled`` (nuisanc
 per sample, the Gaussian (Neyman) approximation of the chi2 is minimised in closed form over its
 normalisations (a small linear solve), and the exact Poisson chi2 plus pulls is evaluated there.
 Both are differentiable; ``profiled`` leaves only the six oscillation parameters to sample.
+
+Option ``density_uncertainty`` (relative 1 sigma, default 0): a nuisance ``NAME.density`` scales
+the matter density, rho -> rho (1 + density), with a normal prior (a standard systematic of
+GLoBES long-baseline projections); profile scans (profile.py) hold it at the nominal density.
 """
 
 from __future__ import annotations
@@ -85,7 +89,7 @@ class OscillationExperiment(Likelihood):
     systematics: dict[str, float] = {}
     #: common options; subclasses extend
     base_options: dict[str, Any] = {"mass_ordering": "NO", "truth": {}, "nuisances": "sampled",
-                                    "Yn": 1.0, "osc_priors": "nufit"}
+                                    "Yn": 1.0, "osc_priors": "nufit", "density_uncertainty": 0.0}
 
     # subclass API ----------------------------------------------------------------------------
     baseline_km: float
@@ -102,6 +106,11 @@ class OscillationExperiment(Likelihood):
         if self.config["nuisances"] not in NUISANCE_MODES:
             raise GlobalfitError(f"nuisances must be 'sampled' or 'profiled', got "
                                  f"{self.config['nuisances']!r}.")
+        sd_rho = self.config["density_uncertainty"]
+        if isinstance(sd_rho, bool) or not isinstance(sd_rho, int | float) \
+                or not 0.0 <= sd_rho < 0.5:
+            raise GlobalfitError("density_uncertainty is the relative 1 sigma of the matter "
+                                 f"density, a number in [0, 0.5); got {sd_rho!r}.")
         truth = dict(self.config["truth"])
         osc_over = {k: v for k, v in truth.items() if not k.startswith("eps_")}
         self._shared = nufit.shared_priors(self.config["mass_ordering"],
@@ -160,16 +169,17 @@ class OscillationExperiment(Likelihood):
         raise KeyError(gname)
 
     # physics ---------------------------------------------------------------------------------
-    def probs(self, osc: dict[str, Any], eps: Any) -> Any:
-        """(n_true, 19): P_nu[a,b] (9), P_nubar[a,b] (9), 1."""
+    def probs(self, osc: dict[str, Any], eps: Any, rho_scale: Any = 1.0) -> Any:
+        """(n_true, 19): P_nu[a,b] (9), P_nubar[a,b] (9), 1; density times ``rho_scale``."""
         kw = dict(osc=osc, eps=eps, Ye=self.ye)
-        pn = probabilities(self.e_true, self.baseline_km, self.density, **kw)
-        pa = probabilities(self.e_true, self.baseline_km, self.density, antineutrino=True, **kw)
+        rho = self.density * rho_scale
+        pn = probabilities(self.e_true, self.baseline_km, rho, **kw)
+        pa = probabilities(self.e_true, self.baseline_km, rho, antineutrino=True, **kw)
         n = self.e_true.shape[0]
         return jnp.concatenate([pn.reshape(n, 9), pa.reshape(n, 9), jnp.ones((n, 1))], axis=1)
 
-    def _component_counts(self, osc: dict[str, Any], eps: Any) -> Any:
-        p = self.probs(osc, eps)[:, self._sel]  # (T, C)
+    def _component_counts(self, osc: dict[str, Any], eps: Any, rho_scale: Any = 1.0) -> Any:
+        p = self.probs(osc, eps, rho_scale)[:, self._sel]  # (T, C)
         return jnp.einsum("crt,tc->cr", self._resp, p)
 
     def _osc(self, point: Any) -> dict[str, Any]:
@@ -183,17 +193,30 @@ class OscillationExperiment(Likelihood):
         return self._shared
 
     def nuisance_priors(self) -> dict[str, Prior]:
-        if self.config["nuisances"] == "profiled":
-            return {}
-        return {g: Normal(0.0, float(sd)) for g, sd in zip(self.group_names, self._gsd,
-                                                           strict=True)}
+        """Normalisations (``sampled`` mode) and, with ``density_uncertainty`` > 0, the relative
+        shift ``density`` of the matter density (rho -> rho (1 + density), either mode)."""
+        out: dict[str, Prior] = {}
+        if self.config["nuisances"] == "sampled":
+            out = {g: Normal(0.0, float(sd)) for g, sd in zip(self.group_names, self._gsd,
+                                                              strict=True)}
+        if self.config["density_uncertainty"] > 0:
+            out["density"] = Normal(0.0, float(self.config["density_uncertainty"]))
+        return out
+
+    def _rho_scale(self, point: Any) -> Any:
+        """1 + the density nuisance (1 without ``density_uncertainty``; a point without the
+        nuisance, as in the profile scans of profile.py, holds the nominal density)."""
+        if self.config["density_uncertainty"] > 0:
+            return 1.0 + point.nuisance.get("density", 0.0)
+        return 1.0
 
     def _norms(self, point: Any) -> Any:
         return jnp.stack([jnp.asarray(point[g], float) for g in self.group_names])
 
     def expected(self, point: Any) -> dict[str, Any]:
         """``{"<sample>:<group>": counts per reco bin}`` with the normalisations applied."""
-        comp = self._component_counts(self._osc(point), point.eps_matter(self.config["Yn"]))
+        comp = self._component_counts(self._osc(point), point.eps_matter(self.config["Yn"]),
+                                      self._rho_scale(point))
         if self.config["nuisances"] == "sampled":
             comp = comp * (1.0 + self._norms(point)[self._gidx])[:, None]
         out: dict[str, Any] = {}
@@ -205,7 +228,8 @@ class OscillationExperiment(Likelihood):
 
     def chi2(self, point: Any) -> Any:
         """Poisson chi2 of all samples (plus the normalisation pulls when profiled)."""
-        comp = self._component_counts(self._osc(point), point.eps_matter(self.config["Yn"]))
+        comp = self._component_counts(self._osc(point), point.eps_matter(self.config["Yn"]),
+                                      self._rho_scale(point))
         if self.config["nuisances"] == "sampled":
             comp = comp * (1.0 + self._norms(point)[self._gidx])[:, None]
             total = jnp.zeros(())

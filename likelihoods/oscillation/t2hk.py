@@ -7,7 +7,7 @@ truth gives the published expected appearance signal (about 2000 nu_e, 800 nubar
 disappearance count then follows). Samples: ``nue_app``, ``nuebar_app`` (1-ring e-like) and
 ``numu_dis``, ``numubar_dis`` (1-ring mu-like), each with signal (5%) and background (10%)
 normalisations. Options as for ``dune``: ``exposure`` (POT in units of the design 2.7e22),
-``tanks`` (1 or 2), ``mass_ordering``, ``truth``, ``nuisances``, ``Yn``.
+``tanks`` (1 or 2), ``mass_ordering``, ``truth``, ``nuisances``, ``Yn``, ``density_uncertainty``.
 """
 
 from __future__ import annotations

@@ -170,3 +170,25 @@ def test_profile_lma_dark_island_is_the_exact_image(dune, t2hk):
         a, b = float(f(x, v)[0]), float(f(-1.0 / 3.0 - x, img)[0])
         assert a > 1.0  # the moved parameters cost chi2: a real comparison
         assert b == pytest.approx(a, rel=1e-6, abs=1e-6), (x, a, b)
+
+
+def test_density_nuisance_is_an_eps_ee_shift():
+    """rho -> rho (1 + r) multiplies V_CC (diag(1,0,0) + eps); at eps = 0 that is exactly
+    eps_ee = r (eps^u = eps^d = r/6 with Yn = 1): the expected counts agree to 1e-10. The
+    nuisance is declared in either normalisation mode; bad values are refused."""
+    r = 0.05
+    for mode in ("sampled", "profiled"):
+        lik = DUNE(density_uncertainty=0.05, nuisances=mode)
+        assert lik.nuisance_priors()["density"].sd == 0.05
+        shifted = lik.expected(Point(M, M.defaults(), {**lik.truth_osc, "density": r,
+                                                        **{g: 0.0 for g in lik.group_names}}))
+        eps = lik.expected(Point(M, {**M.defaults(), "eps_ee_u": r / 6, "eps_ee_d": r / 6},
+                                 {**lik.truth_osc, "density": 0.0,
+                                  **{g: 0.0 for g in lik.group_names}}))
+        for k in shifted:
+            np.testing.assert_allclose(np.asarray(shifted[k]), np.asarray(eps[k]), rtol=1e-10)
+    assert "dune.density" in Fit("nsi", [DUNE(density_uncertainty=0.02)]).parameters
+    assert "density" not in DUNE().nuisance_priors()
+    for bad in (-0.1, 0.7, "5%"):
+        with pytest.raises(globalfit.GlobalfitError, match="density_uncertainty"):
+            DUNE(density_uncertainty=bad)

@@ -15,9 +15,9 @@ Options: ``exposure`` [kt MW yr, 336 = 40 kt x 1.2 MW x (3.5 + 3.5) yr], ``nu_fr
 the running in FHC), ``mass_ordering`` and ``truth`` (Asimov truth point: NuFIT 6.0 of that
 ordering with overrides, e.g. ``{theta23 = 0.85, eps_ee = 0.1}``), ``nuisances`` (``sampled`` or
 ``profiled``, see experiment.py), ``Yn`` (N_n/N_e of the crust, 1 = isoscalar),
-``density_uncertainty`` (relative 1 sigma of the matter density, a nuisance; default 0). The nu_tau CC
-cross section is the nu_mu one times the parametrised ratio of dune.toml in both configurations
-(the release's nu_tau cross-section columns are empty).
+``density_uncertainty`` (relative 1 sigma of the matter density, a nuisance; default 0). The
+nu_tau CC cross section is the nu_mu one times the parametrised ratio of dune.toml in both
+configurations (the release's nu_tau cross-section columns are empty).
 
 Only eps_ee - eps_mumu and eps_tautau - eps_mumu are observable: a fit in all three diagonal
 entries has an exactly flat direction.

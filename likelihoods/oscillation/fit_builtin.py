@@ -156,14 +156,14 @@ def main() -> None:
         names = [(s.name, x.name) for s in lik.samples for x in s.components]
         counts[lik.config["config"]] = dict(zip(names, c, strict=True))
     card_cal = built.card["builtin"]["calibration"]
-    for sname in SAMPLES:
-        out.append(f"[builtin.efficiency.{sname}]  # c0..c3 of a cubic in ln(E_reco/GeV), fits to "
-                   "the TDR post-smearing efficiencies")
+    for i, sname in enumerate(SAMPLES):
+        note = "  # c0..c3, cubic in ln(E_reco/GeV) (fit_builtin.py)" if i == 0 else ""
+        out.append(f"[builtin.efficiency.{sname}]{note}")
         for comp, coef in effs[sname].items():
             out.append(f"{comp} = [" + ", ".join(f"{c:.5g}" for c in coef) + "]")
-    for sname in SAMPLES:
-        out.append(f"[builtin.calibration.{sname}]  # TDR / built-in events at the NuFIT 6.0 NO "
-                   "truth (absorbs the flux and cross-section fit residuals)")
+    for i, sname in enumerate(SAMPLES):
+        note = "  # TDR / built-in events at the NuFIT 6.0 NO truth" if i == 0 else ""
+        out.append(f"[builtin.calibration.{sname}]{note}")
         for comp in effs[sname]:
             k = (sname, comp)
             cal = card_cal[sname][comp] * counts["tdr"][k] / counts["builtin"][k]

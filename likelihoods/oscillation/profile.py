@@ -45,9 +45,10 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
     lmad = free_ordering and isinstance(pri["dm31"], TruncNormal)
     if lmad:
         # dm31 < 0: the NO prior of dm31 applied to its image -dm31 + dm21; theta12 in either
-        # octant (generalised mass-ordering / LMA-Dark map of physics.md 2)
+        # octant, as the 'wide' prior (generalised mass-ordering / LMA-Dark map, physics.md 2)
         p31, p12 = pri["dm31"], pri["theta12"]
         gauss = [(i, p) for i, p in gauss if OSC_NAMES[i] not in ("dm31", "theta12")]
+        mirrored.append((0, MirroredNormal(p12.mean, p12.sd, math.pi / 4)))
     for lik in likelihoods:
         if lik.config["nuisances"] != "profiled":
             raise ValueError("profile scans need nuisances = 'profiled'")
@@ -62,11 +63,8 @@ def make_chi2(likelihoods: Sequence[Any], coupling: str | Sequence[str], model: 
         for i, p in mirrored:  # the nearer island (the mixture's chi2 up to a constant)
             tot = tot + jnp.minimum((v[i] - p.mean) ** 2, (v[i] - p.image) ** 2) / p.sd**2
         if lmad:
-            no = v[5] > 0
-            d31 = jnp.where(no, v[5], -v[5] + v[4])
-            # theta12 in either octant, with either ordering (as the 'wide' Bayesian prior)
-            t12 = jnp.minimum((v[0] - p12.mean) ** 2, (math.pi / 2 - v[0] - p12.mean) ** 2)
-            tot = tot + ((d31 - p31.mean) / p31.sd) ** 2 + t12 / p12.sd**2
+            d31 = jnp.where(v[5] > 0, v[5], -v[5] + v[4])
+            tot = tot + ((d31 - p31.mean) / p31.sd) ** 2
         return tot
 
     return jax.jit(jax.value_and_grad(chi2, argnums=1))

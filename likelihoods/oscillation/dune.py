@@ -106,6 +106,13 @@ class DUNE(OscillationExperiment):
         f = float(self.config["nu_fraction"])
         return float(self.config["exposure"]) / per_year * (f if mode == "FHC" else 1.0 - f)
 
+    def _norm(self, table: dict, mode: str) -> float:
+        """Events = norm x phi [1/(m^2 GeV POT) at 1 km] x sigma [1e-38 cm^2] x dE: the GLoBES
+        normalisation of the TDR tables, POT, running time, mass and 1/L^2 (``table``: the card's
+        ``tdr`` or ``builtin`` entries)."""
+        return (table["norm"] * table["pot_per_year_1e20"] * self._years(mode)
+                * self.card["mass_kt"] / self.baseline_km**2)
+
     def build(self):
         if self.config["config"] == "tdr":
             return self._build_tdr()
@@ -128,13 +135,11 @@ class DUNE(OscillationExperiment):
         eff = csv("efficiencies_post_smearing.csv")
         xs = {"CC": csv("xsec_CC.csv"), "NC": csv("xsec_NC.csv")}
         flux = {m: csv(f"flux_{m}.csv") for m in ("FHC", "RHC")}
-        t = self.card["tdr"]
         self.tdr_parts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         samples = []
         for sname in SAMPLES:
             mode, sel = _SAMPLE_DEF[sname]
-            norm = (t["norm"] * t["pot_per_year_1e20"] * self._years(mode) * self.card["mass_kt"]
-                    / self.baseline_km**2)
+            norm = self._norm(self.card["tdr"], mode)
             s = Sample(sname)
             for comp, group, ini, fin, anti, xkind, smear in _channels(sel):
                 kind, col = xkind.split(":")
@@ -180,9 +185,7 @@ class DUNE(OscillationExperiment):
         samples = []
         for sname in SAMPLES:
             mode, sel = _SAMPLE_DEF[sname]
-            # events = N0 * phi[1/(m^2 GeV POT) at 1 km] * sigma[1e-38 cm^2] * dE, as the TDR tables
-            norm = (b["norm"] * b["pot_per_year_1e20"] * self._years(mode) * self.card["mass_kt"]
-                    / self.baseline_km**2)
+            norm = self._norm(b, mode)
             s = Sample(sname)
             for comp, group, ini, fin, anti, xkind, _ in _channels(sel):
                 kind, col = xkind.split(":")

@@ -28,6 +28,7 @@ from likelihoods.oscillation.dune import (
     gaussian_response,
     xsec_param,
 )
+from likelihoods.oscillation.experiment import FLAV
 
 
 def _csv(d, name):
@@ -130,7 +131,6 @@ def main() -> None:
     rb = _csv(d, "reco_bins.csv")
     et = np.asarray(dune.e_true)
     er = 0.5 * (rb["E_lo_GeV"] + rb["E_hi_GeV"])
-    flav = {"e": 0, "mu": 1, "tau": 2}
     probs = {anti: np.asarray(probabilities(et, dune.baseline_km, dune.density,
                                             osc=dune.truth_osc, antineutrino=anti))
              for anti in (False, True)}
@@ -142,7 +142,7 @@ def main() -> None:
         effs[sname] = {}
         for comp, _, ini, fin, anti, *_ in _channels(sel):
             rate, m, e_col = dune.tdr_parts[(sname, comp)]
-            p = 1.0 if fin is None else probs[anti][:, flav[ini], flav[fin]]
+            p = 1.0 if fin is None else probs[anti][:, FLAV[ini], FLAV[fin]]
             effs[sname][comp] = fit_efficiency(er, e_col, m @ (rate * p))
             if comp not in ress[sel]:  # one migration matrix per selection and channel
                 ress[sel][comp] = fit_resolution(m, et, edges, rate)[0]

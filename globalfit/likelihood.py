@@ -54,6 +54,9 @@ class Likelihood:
     card_file: ClassVar[str | None] = None
     #: Keyword options and their defaults; run-card keys under ``[likelihoods.NAME]``.
     options: ClassVar[Mapping[str, Any]] = {}
+    #: True for the projection of a future experiment or run (DUNE, T2HK, HL-LHC), False for a
+    #: measurement; a combination holding any projection is a projection (architecture.md).
+    projection: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         for key in options:
@@ -100,6 +103,11 @@ class Likelihood:
                 f"Likelihood {self.name!r} applies for {lo:g} {unit} <= {param} <= {hi:g} {unit}; "
                 f"the card asks for [{a:g}, {b:g}] {unit}.")
 
+    def is_projection(self) -> bool:
+        """Whether this configured likelihood is a projection; options can make a measurement's
+        likelihood one (e.g. a higher luminosity or energy than the data it was built from)."""
+        return self.projection
+
     def loglike(self, point: Point) -> Any:
         """log L at ``point`` (a JAX scalar); ``point`` exposes the model's capabilities."""
         raise NotImplementedError
@@ -119,6 +127,7 @@ class Likelihood:
             "requires": sorted(cls.requires),
             "citation": cls.citation,
             "validity": cls.validity,
+            "projection": cls.projection,
             "options": {k: v for k, v in cls.options.items()},
             "doc": (inspect.getdoc(cls) or "").split("\n\n")[0],
         }

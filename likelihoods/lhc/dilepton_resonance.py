@@ -59,6 +59,11 @@ class DileptonResonance(Likelihood):
     options = {"limits": "builtin", "luminosity_fb": 139.0, "sqrt_s_TeV": 13.0, "k_factor": 1.0,
                "out_of_range": "refuse"}
 
+    def is_projection(self) -> bool:
+        """The 139/fb 13 TeV search is a measurement; more luminosity or 14 TeV is HL-LHC."""
+        return (float(self.config["luminosity_fb"]) > self.card["luminosity_fb"]
+                or float(self.config["sqrt_s_TeV"]) != 13.0)
+
     def setup(self) -> None:
         if self.config["out_of_range"] not in ("refuse", "zero"):
             raise GlobalfitError(f"Option out_of_range of {self.name!r} must be 'refuse' or "

@@ -30,6 +30,7 @@ class SameSignDilepton(Likelihood):
     """14 TeV same-sign dilepton + 2 forward jets + missing E_T (VBF), channels ee, emu, mumu."""
 
     name = "lhc_ss_dilepton"
+    projection = True
     requires = frozenset({"scalar_couplings"})
     citation = "arXiv:1910.01132, Table 2 (14 TeV, 3000 fb^-1 counts at lambda = 1)"
     validity = "light phi: m_phi <= 1 GeV (the counts are for a light phi)"

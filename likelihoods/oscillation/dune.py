@@ -77,6 +77,7 @@ class DUNE(OscillationExperiment):
     """DUNE far detector, Asimov projection with NSI in matter (module docstring)."""
 
     name = "dune"
+    projection = True
     citation = ("DUNE, arXiv:2103.04797 (TDR long-baseline configuration) and arXiv:2002.03005; "
                 "NuFIT 6.0 arXiv:2410.05380")
     validity = "E_reco 0.5-18 GeV; constant density 2.848 g/cm^3 along 1284.9 km"

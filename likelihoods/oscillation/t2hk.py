@@ -33,6 +33,7 @@ class T2HK(OscillationExperiment):
     """Hyper-Kamiokande with the J-PARC beam, Asimov projection with NSI (module docstring)."""
 
     name = "t2hk"
+    projection = True
     citation = ("Hyper-K Design Report arXiv:1805.04163; arXiv:2505.15019; "
                 "NuFIT 6.0 arXiv:2410.05380")
     validity = "E 0.1-3 GeV; constant density 2.7 g/cm^3 along 295 km"

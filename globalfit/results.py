@@ -164,7 +164,8 @@ def build_inference_data(fit: Any, out: SamplerOutput, nprior: int = 2000):
         w = out.weighted
         ds = xr.Dataset(
             {**{n: ("sample", w["samples"][:, i]) for i, n in enumerate(names)},
-             "logwt": ("sample", w["logwt"]), "logl": ("sample", w["logl"])},
+             "logwt": ("sample", w["logwt"]), "logl": ("sample", w["logl"]),
+             **({"nlive": ("sample", w["nlive"])} if "nlive" in w else {})},
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -253,6 +254,25 @@ def load_samples(run_dir: str | Path) -> dict[str, np.ndarray]:
         warnings.simplefilter("ignore")
         idata = az.from_netcdf(str(Path(run_dir) / POSTERIOR), engine="h5netcdf")
     return load_samples_from(idata)
+
+
+def load_nested(run_dir: str | Path) -> dict[str, np.ndarray] | None:
+    """The weighted dead points of a finished nested run (``samples`` (N, ndim), ``logwt``,
+    ``logl``, ``nlive`` where recorded, and the parameter ``names``), or None for other samplers."""
+    import xarray as xr
+
+    load_summary(run_dir)
+    path = Path(run_dir) / POSTERIOR
+    try:
+        ds = xr.open_dataset(str(path), group="nested_samples", engine="h5netcdf")
+    except OSError:
+        return None
+    with ds:
+        names = [n for n in ds.data_vars if n not in ("logwt", "logl", "nlive")]
+        out = {k: np.asarray(ds[k]) for k in ("logwt", "logl", "nlive") if k in ds}
+        out["samples"] = np.stack([np.asarray(ds[n]) for n in names], axis=-1)
+    out["names"] = names
+    return out
 
 
 def _jsonable(x: Any) -> Any:

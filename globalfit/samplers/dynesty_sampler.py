@@ -76,6 +76,15 @@ def auto_queue_size() -> int:
     return 1 if jax.default_backend() == "cpu" else 16
 
 
+def live_points(res: Any) -> np.ndarray:
+    """Number of live points at each dead point of a dynesty run (dynamic runs record it; a
+    static run has ``nlive`` throughout, then its final live points are removed one by one)."""
+    if "samples_n" in res.keys():
+        return np.asarray(res.samples_n, int)
+    return np.concatenate([np.full(int(res.niter), int(res.nlive)),
+                           np.arange(int(res.nlive), 0, -1)])[: len(res.logl)]
+
+
 def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: bool = True
         ) -> SamplerOutput:
     """Run dynesty on ``fit``; checkpoints go to ``run_dir/checkpoint/dynesty.pkl``."""
@@ -130,6 +139,6 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: 
         sampler="dynesty", samples=equal[None, :, :], settings=s, ncall=int(np.sum(res.ncall)),
         wall_time=wall, logz=float(res.logz[-1]), logz_err=float(res.logzerr[-1]),
         weighted={"samples": np.asarray(res.samples), "logwt": logwt,
-                  "logl": np.asarray(res.logl)},
+                  "logl": np.asarray(res.logl), "nlive": live_points(res)},
         diagnostics={"ess": ess, "niter": int(res.niter), "efficiency": float(res.eff)},
     )

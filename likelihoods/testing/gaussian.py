@@ -36,3 +36,9 @@ class GaussianLikelihood(Likelihood):
     def loglike(self, point):
         x = jnp.stack([point.params[n] for n in self.names]) - self.mean
         return self.norm - 0.5 * x @ self.prec @ x
+
+
+class SecondGaussian(GaussianLikelihood):
+    """An independent second Gaussian data set (combination, reweighting and tension checks)."""
+
+    name = "gaussian_b"

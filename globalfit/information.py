@@ -1,0 +1,178 @@
+"""Evidence, information gain, model dimensionality and tension between experiment combinations.
+
+For a nested-sampling run with dead points of log-likelihood ln L_i and live-point counts n_i,
+anesthetic (Handley et al., arXiv:1905.04768) draws the prior volumes X_i (t_i ~ Beta(n_i, 1))
+and gives, with their Monte Carlo spread, the evidence ln Z, the Kullback-Leibler divergence
+D_KL = <ln L>_P - ln Z (information gain, nats; bits = nats / ln 2), the posterior-averaged
+<ln L>_P and the Bayesian model dimensionality d_G = 2 Var_P(ln L) (Handley & Lemos,
+arXiv:1903.06682). For two data sets A and B and their union AB (Handley & Lemos,
+arXiv:1902.04029; anesthetic.tension.tension_stats):
+
+    ln R = ln Z_AB - ln Z_A - ln Z_B                     (evidence ratio)
+    ln I = D_A + D_B - D_AB                              (mutual information, nats)
+    ln S = <ln L_AB> - <ln L_A> - <ln L_B> = ln R - ln I (suspiciousness)
+    d    = d_A + d_B - d_AB                              (shared constrained dimensions)
+    p    = P(chi2_d > d - 2 ln S),  sigma = sqrt(2) erfc^-1(p)
+
+Reweighting (:func:`reweighted_draws`): the dead points of A weighted by L_B estimate the
+posterior of A+B and Z_AB / Z_A = E_{P_A}[L_B] (the importance weights of Cobaya's
+post-processing), with the prior volumes of A's draws, so the same statistics follow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from scipy.special import logsumexp
+
+#: The per-run statistics (columns of every table of draws here).
+STATS = ("logZ", "D_KL", "logL_P", "d_G")
+#: The pairwise tension statistics.
+TENSION = ("logR", "logI", "logS", "d", "p", "sigma")
+BITS_PER_NAT = 1.0 / math.log(2.0)
+
+
+def birth_contours(logl: np.ndarray, nlive: np.ndarray) -> np.ndarray:
+    """Birth log-likelihoods that reproduce the live-point count ``nlive[i]`` at each dead point.
+
+    With B_k births up to the k-th death, n_i = B_{i-1} - i, so n_0 points are born at -inf and
+    n_{k+1} - n_k + 1 right after death k (at ln L_k). Dead points of one run are exchangeable
+    for every statistic here, so giving the births in order is exact; this is what anesthetic
+    needs for static and dynamic (varying n_i) dynesty runs alike."""
+    logl = np.asarray(logl, float)
+    nlive = np.asarray(nlive, int)
+    if logl.shape != nlive.shape or logl.ndim != 1 or logl.size == 0:
+        raise ValueError("logl and nlive must be 1-D arrays of one length")
+    counts = np.concatenate([[nlive[0]], np.diff(nlive) + 1])
+    if np.any(counts < 0):
+        raise ValueError("the live-point count falls by more than one between dead points")
+    contour = np.concatenate([[-np.inf], logl[:-1]])
+    return np.repeat(contour, counts)[: logl.size]
+
+
+def nested_samples(weighted: Mapping[str, np.ndarray], names: list[str]):
+    """anesthetic ``NestedSamples`` of a nested run's dead points (``weighted``: samples, logl,
+    nlive; as stored in posterior.nc)."""
+    from anesthetic import NestedSamples
+
+    logl = np.asarray(weighted["logl"], float)
+    return NestedSamples(data=np.asarray(weighted["samples"], float), columns=list(names),
+                         logL=logl, logL_birth=birth_contours(logl, weighted["nlive"]))
+
+
+def _volume_logw(weighted: Mapping[str, np.ndarray], nsamples: int, seed: int) -> np.ndarray:
+    """log(L_i dX_i) of ``nsamples`` draws of the prior volumes, shape (N, nsamples)."""
+    ns = nested_samples(weighted, [f"x{i}" for i in range(np.shape(weighted["samples"])[1])])
+    np.random.seed(seed)  # anesthetic draws the volumes from numpy's global generator
+    return np.asarray(ns.logw(nsamples)), np.asarray(ns.logL, float)
+
+
+def _stats_from_logw(logw: np.ndarray, logl: np.ndarray) -> np.ndarray:
+    """(logZ, D_KL, logL_P, d_G) for each column of log-weights ``logw`` (N, S); ``logl`` (N,)."""
+    logz = logsumexp(logw, axis=0)
+    w = np.exp(logw - logz)
+    mean = np.sum(w * logl[:, None], axis=0)
+    var = np.sum(w * (logl[:, None] - mean) ** 2, axis=0)
+    return np.stack([logz, mean - logz, mean, 2.0 * var], axis=-1)
+
+
+def run_draws(weighted: Mapping[str, np.ndarray], nsamples: int = 1000, seed: int = 0
+              ) -> np.ndarray:
+    """Draws of (logZ, D_KL, logL_P, d_G) of one nested run, shape (nsamples, 4)."""
+    logw, logl = _volume_logw(weighted, nsamples, seed)
+    return _stats_from_logw(logw, logl)
+
+
+def reweighted_draws(weighted: Mapping[str, np.ndarray], logl_extra: np.ndarray,
+                     nsamples: int = 1000, seed: int = 0) -> tuple[np.ndarray, float]:
+    """Draws of (logZ, D_KL, logL_P, d_G) of A+B from A's dead points and ln L_B at each of them,
+    and the effective sample size of the importance weights (Kish: (sum w)^2 / sum w^2 with
+    w_i = posterior weight of A x L_B)."""
+    logw, logl = _volume_logw(weighted, nsamples, seed)
+    extra = np.asarray(logl_extra, float)
+    stats = _stats_from_logw(logw + extra[:, None], logl + extra)
+    return stats, effective_sample_size(np.asarray(weighted["logwt"], float) + extra)
+
+
+def effective_sample_size(logw: np.ndarray) -> float:
+    """Kish's effective sample size (sum w)^2 / sum w^2 of log-weights (-inf weights allowed)."""
+    logw = np.asarray(logw, float)
+    if not np.any(np.isfinite(logw)):
+        return 0.0
+    return float(math.exp(2 * logsumexp(logw) - logsumexp(2 * logw)))
+
+
+def summarise(draws: np.ndarray) -> dict[str, dict[str, float]]:
+    """Mean and standard deviation of each statistic, plus the information gain in bits."""
+    out = {s: {"mean": float(np.mean(draws[:, i])), "sd": float(np.std(draws[:, i], ddof=1))}
+           for i, s in enumerate(STATS)}
+    out["bits"] = {k: v * BITS_PER_NAT for k, v in out["D_KL"].items()}
+    return out
+
+
+def tension(joint: np.ndarray, *separate: np.ndarray) -> dict[str, dict[str, float]]:
+    """Tension statistics of the union ``joint`` against its disjoint parts ``separate`` (each a
+    table of draws from :func:`run_draws`), through anesthetic.tension.tension_stats."""
+    from anesthetic.samples import Samples
+    from anesthetic.tension import tension_stats
+
+    def frame(d: np.ndarray) -> Samples:
+        return Samples(d, columns=list(STATS))
+
+    t = tension_stats(frame(joint), *(frame(s) for s in separate))
+    cols = {"logR": "logR", "logI": "I", "logS": "logS", "d": "d_G", "p": "p", "sigma": "sigma"}
+    out = {}
+    for key, col in cols.items():
+        x = np.asarray(t[col], float)
+        x = x[np.isfinite(x)] if key == "sigma" else x
+        out[key] = {"mean": float(np.mean(x)) if x.size else float("nan"),
+                    "sd": float(np.std(x, ddof=1)) if x.size > 1 else float("nan")}
+    return out
+
+
+def gaussian_closed_form(mean: Any, cov: Any, lower: Any, upper: Any, logl_max: float = None
+                         ) -> dict[str, float]:
+    """(logZ, D_KL, logL_P, d_G) of a Gaussian likelihood (normalised to integrate to 1 over the
+    parameters unless ``logl_max`` is given) inside a uniform box prior much wider than it:
+    ln Z = ln Lmax + ln((2 pi)^(d/2) |C|^(1/2)) - ln V, D_KL = ln V - ln((2 pi e)^(d/2) |C|^(1/2)),
+    <ln L>_P = ln Lmax - d/2, d_G = d."""
+    cov = np.atleast_2d(np.asarray(cov, float))
+    d = cov.shape[0]
+    logdet = float(np.linalg.slogdet(cov)[1])
+    logv = float(np.sum(np.log(np.asarray(upper, float) - np.asarray(lower, float))))
+    lmax = (-0.5 * d * math.log(2 * math.pi) - 0.5 * logdet) if logl_max is None else logl_max
+    logz = lmax + 0.5 * d * math.log(2 * math.pi) + 0.5 * logdet - logv
+    return {"logZ": logz, "D_KL": logv - 0.5 * d * math.log(2 * math.pi * math.e) - 0.5 * logdet,
+            "logL_P": lmax - 0.5 * d, "d_G": float(d)}
+
+
+def gaussian_tension_closed_form(mean_a: Any, cov_a: Any, mean_b: Any, cov_b: Any, lower: Any,
+                                 upper: Any) -> dict[str, float]:
+    """Tension statistics of two normalised Gaussian likelihoods in the same d parameters under
+    one wide uniform box prior: with chi2 = (mu_A - mu_B)^T (C_A + C_B)^-1 (mu_A - mu_B),
+    ln S = d/2 - chi2/2, d = d, p = P(chi2_d > chi2); ln R = ln S + ln I with
+    ln I = D_A + D_B - D_AB (Handley & Lemos arXiv:1902.04029, section III)."""
+    ma, mb = np.asarray(mean_a, float), np.asarray(mean_b, float)
+    ca, cb = np.atleast_2d(cov_a).astype(float), np.atleast_2d(cov_b).astype(float)
+    d = ca.shape[0]
+    delta = ma - mb
+    chi2 = float(delta @ np.linalg.solve(ca + cb, delta))
+    cab = np.linalg.inv(np.linalg.inv(ca) + np.linalg.inv(cb))
+    # ln Lmax of the product of two normalised Gaussians: -1/2 chi2 - 1/2 ln det(2 pi (C_A+C_B))
+    # plus the normalisation of the product's own Gaussian
+    lmax_ab = (-0.5 * chi2 - 0.5 * float(np.linalg.slogdet(2 * math.pi * (ca + cb))[1])
+               - 0.5 * d * math.log(2 * math.pi) - 0.5 * float(np.linalg.slogdet(cab)[1]))
+    a = gaussian_closed_form(ma, ca, lower, upper)
+    b = gaussian_closed_form(mb, cb, lower, upper)
+    ab = gaussian_closed_form(None, cab, lower, upper, logl_max=lmax_ab)
+    from scipy.stats import chi2 as chi2_dist
+    from scipy.special import erfcinv
+
+    p = float(chi2_dist.sf(chi2, d))
+    return {"logR": ab["logZ"] - a["logZ"] - b["logZ"],
+            "logI": a["D_KL"] + b["D_KL"] - ab["D_KL"],
+            "logS": ab["logL_P"] - a["logL_P"] - b["logL_P"], "d": float(d), "p": p,
+            "sigma": float(math.sqrt(2) * erfcinv(p)), "chi2": chi2}

@@ -168,8 +168,8 @@ def gaussian_tension_closed_form(mean_a: Any, cov_a: Any, mean_b: Any, cov_b: An
     a = gaussian_closed_form(ma, ca, lower, upper)
     b = gaussian_closed_form(mb, cb, lower, upper)
     ab = gaussian_closed_form(None, cab, lower, upper, logl_max=lmax_ab)
-    from scipy.stats import chi2 as chi2_dist
     from scipy.special import erfcinv
+    from scipy.stats import chi2 as chi2_dist
 
     p = float(chi2_dist.sf(chi2, d))
     return {"logR": ab["logZ"] - a["logZ"] - b["logZ"],

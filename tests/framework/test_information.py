@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from globalfit import information as info
+from globalfit.card import RunCard
 from globalfit.results import load_nested
 from globalfit.runner import run_card
-from globalfit.card import RunCard
 
 BOX = 2.0  # uniform priors on [-2, 2] in each parameter: far wider than every Gaussian below
 NAMES = ["eps_ee_u", "eps_mumu_u"]

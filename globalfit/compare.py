@@ -82,8 +82,10 @@ def compare_runs(dirs: list[str | Path]) -> dict[str, Any]:
                 for f in consistency_flags(sa, sb):
                     flags.append(f"{da} ({sa['sampler']['name']}) vs {db} "
                                  f"({sb['sampler']['name']}): {f}")
+    from globalfit.convergence import label
+
     return {"rows": rows, "evidence": evid, "bayes_factors": bayes, "flags": flags,
-            "parameters": names}
+            "parameters": names, "convergence": {d: label(s) for d, s in summaries.items()}}
 
 
 def overlay_corner(dirs: list[str | Path], path: str | Path, labels: list[str] | None = None

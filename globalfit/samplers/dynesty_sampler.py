@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dynesty
 import numpy as np
 from dynesty.utils import resample_equal
 
-from globalfit.card import RunCard
 from globalfit.errors import GlobalfitError
-from globalfit.samplers.base import SamplerOutput
+from globalfit.samplers.base import SamplerOutput, progress_printer
 from globalfit.samplers.batching import BatchedLogLike, BatchPool
+from globalfit.schema import Setting, check_settings
 
-DEFAULTS = {"nlive": 500, "dynamic": False, "bound": "multi", "sample": "auto", "dlogz": 0.1,
-            "maxcall": None, "checkpoint_every": 120.0, "queue_size": "auto", "seed": 1,
-            "pfrac": 1.0, "n_effective": None}
+if TYPE_CHECKING:
+    from globalfit.card import RunCard
+
+#: Run-card settings of ``[sampler] name = "dynesty"``.
+SETTINGS: dict[str, Setting] = {
+    "nlive": Setting(500, "int", min=2, doc="live points"),
+    "dynamic": Setting(False, "bool", doc="dynamic nested sampling"),
+    "bound": Setting("multi", "str", choices=("none", "single", "multi", "balls", "cubes")),
+    "sample": Setting("auto", "str", choices=("auto", "unif", "rwalk", "slice", "rslice")),
+    "dlogz": Setting(0.1, "float", min=1e-8, doc="stop when the remaining log Z is below this"),
+    "maxcall": Setting(None, "int", min=1, optional=True, doc="stop after this many calls"),
+    "checkpoint_every": Setting(30.0, "float", min=0.0, result=False,
+                                doc="seconds between checkpoints"),
+    "queue_size": Setting("auto", "int", min=1, literals=("auto",)),
+    "seed": Setting(1, "int", min=0, max=2**32 - 1),
+    "pfrac": Setting(1.0, "float", min=0.0, max=1.0, doc="dynamic: posterior weight fraction"),
+    "n_effective": Setting(None, "int", min=1, optional=True, doc="dynamic: target ESS"),
+}
 
 
 class FitFunctions:
@@ -57,12 +73,11 @@ class FitFunctions:
 
 
 def settings_for(card_sampler: dict[str, Any]) -> dict[str, Any]:
-    s = {**DEFAULTS, **{k: v for k, v in card_sampler.items() if k != "name"}}
+    """Every setting, checked against :data:`SETTINGS`, ``queue_size = "auto"`` resolved."""
+    s = check_settings(SETTINGS, {k: v for k, v in card_sampler.items() if k != "name"},
+                       "sampler 'dynesty'")
     if s["queue_size"] == "auto":
         s["queue_size"] = auto_queue_size()
-    if not isinstance(s["queue_size"], int) or s["queue_size"] < 1:
-        raise GlobalfitError(f"dynesty queue_size must be a positive integer or \"auto\", not "
-                             f"{s['queue_size']!r}.")
     return s
 
 
@@ -76,23 +91,32 @@ def auto_queue_size() -> int:
     return 1 if jax.default_backend() == "cpu" else 16
 
 
-def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: bool = True
-        ) -> SamplerOutput:
-    """Run dynesty on ``fit``; checkpoints go to ``run_dir/checkpoint/dynesty.pkl``."""
+def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
+        progress: bool = True) -> SamplerOutput:
+    """Run dynesty on ``fit``; checkpoints go to ``run_dir/checkpoint/dynesty.pkl`` every
+    ``checkpoint_every`` seconds (dynesty writes them atomically)."""
     s = settings_for(card.sampler)
     if fit.ndim == 0:
         raise GlobalfitError("Nothing to sample: every parameter of the card is fixed.")
+    if s["bound"] != "none" and s["nlive"] <= fit.ndim + 1:
+        raise GlobalfitError(f"dynesty with bound {s['bound']!r} needs nlive > ndim + 1 = "
+                             f"{fit.ndim + 1}, got nlive = {s['nlive']}.")
     ckpt = run_dir / "checkpoint" / "dynesty.pkl"
+    if resume and not ckpt.exists():
+        raise GlobalfitError(f"Nothing to resume: {ckpt} does not exist.")
     ckpt.parent.mkdir(parents=True, exist_ok=True)
     ff = FitFunctions(card, fit)
     pool = BatchPool(ff.loglike_batch, int(s["queue_size"]))
     t0 = time.perf_counter()
     dyn = bool(s["dynamic"])
     if resume:
-        if not ckpt.exists():
-            raise GlobalfitError(f"Nothing to resume: {ckpt} does not exist.")
-        sampler = (dynesty.DynamicNestedSampler if dyn else dynesty.NestedSampler).restore(
-            str(ckpt), pool=pool)
+        try:
+            sampler = (dynesty.DynamicNestedSampler if dyn else dynesty.NestedSampler).restore(
+                str(ckpt), pool=pool)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError) as exc:
+            pool.close()
+            raise GlobalfitError(f"The checkpoint {ckpt} cannot be read ({type(exc).__name__}); "
+                                 "start afresh with --force.") from None
         try:  # reuse the compiled Fit instead of rebuilding it from the pickled card
             sampler.loglikelihood.loglikelihood.func.single.__self__._fit = fit
         except AttributeError:
@@ -106,9 +130,10 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: 
         )
         sampler = (dynesty.DynamicNestedSampler(**common) if dyn
                    else dynesty.NestedSampler(nlive=int(s["nlive"]), **common))
+    printer = progress_printer(progress)
     run_kw: dict[str, Any] = dict(
-        maxcall=s["maxcall"], print_progress=progress, checkpoint_file=str(ckpt),
-        checkpoint_every=float(s["checkpoint_every"]), resume=resume,
+        maxcall=s["maxcall"], print_progress=bool(progress), print_func=printer,
+        checkpoint_file=str(ckpt), checkpoint_every=float(s["checkpoint_every"]), resume=resume,
     )
     try:
         if dyn:
@@ -126,10 +151,31 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: 
     rng = np.random.default_rng(int(s["seed"]))
     equal = resample_equal(np.asarray(res.samples), weights / weights.sum(), rstate=rng)
     ess = float(weights.sum() ** 2 / np.sum(weights**2))
+    ncall = int(np.sum(res.ncall))
     return SamplerOutput(
-        sampler="dynesty", samples=equal[None, :, :], settings=s, ncall=int(np.sum(res.ncall)),
+        sampler="dynesty", samples=equal[None, :, :], settings=s, ncall=ncall,
         wall_time=wall, logz=float(res.logz[-1]), logz_err=float(res.logzerr[-1]),
         weighted={"samples": np.asarray(res.samples), "logwt": logwt,
                   "logl": np.asarray(res.logl)},
-        diagnostics={"ess": ess, "niter": int(res.niter), "efficiency": float(res.eff)},
+        diagnostics={"ess": ess, "niter": int(res.niter), "efficiency": float(res.eff),
+                     "stopped_early": stopped_early(res, s, ncall)},
     )
+
+
+def stopped_early(res: Any, s: dict[str, Any], ncall: int) -> str | None:
+    """Why the run stopped before its own criterion, or None. Static runs: the remaining
+    evidence when the live points were added, Delta ln Z = ln(1 + L_max X / Z) (dynesty's
+    stopping rule), against ``dlogz``. Dynamic runs: whether ``maxcall`` cut them short."""
+    hit_maxcall = s["maxcall"] is not None and ncall >= s["maxcall"]
+    if s["dynamic"]:
+        return f"stopped by maxcall = {s['maxcall']}" if hit_maxcall else None
+    nlive = int(s["nlive"])
+    logl, logvol, logz = (np.asarray(res.logl), np.asarray(res.logvol), np.asarray(res.logz))
+    k = len(logl) - nlive  # the last nlive entries are the live points added at the end
+    if k < 1:
+        return "stopped before any live point was replaced"
+    delta = float(np.logaddexp(0.0, np.max(logl[k:]) + logvol[k - 1] - logz[k - 1]))
+    if delta <= s["dlogz"] * (1 + 1e-9):
+        return None
+    why = f" (maxcall = {s['maxcall']} reached)" if hit_maxcall else ""
+    return f"remaining delta log Z = {delta:.3g} above dlogz = {s['dlogz']:g}{why}"

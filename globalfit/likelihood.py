@@ -68,7 +68,7 @@ class Likelihood:
             if key not in self.options:
                 raise unknown(f"option of likelihood {self.name!r}", key, self.options)
             options[key] = check_like(options[key], self.options[key],
-                                      f"Option {key!r} of likelihood {self.name!r}")
+                                      f"Likelihood {self.name!r} option {key}")
         self.config: dict[str, Any] = {**self.options, **options}
         self.card: dict[str, Any] = (
             load_data_card(self.card_path()) if self.card_file is not None else {}

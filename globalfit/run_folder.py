@@ -180,16 +180,9 @@ def check_output_path(out: str | Path) -> Path:
     path = Path(out).expanduser()
     if "\0" in str(path):
         raise GlobalfitError("The output folder name contains a NUL character.")
-    if path.exists() and not path.is_dir():
-        raise GlobalfitError(f"{path} is a file, not a folder; give --out a folder.")
-    anc = path
-    while not anc.exists() and anc != anc.parent:
-        anc = anc.parent
-    if anc.exists() and not anc.is_dir():
-        raise GlobalfitError(f"Cannot create the output folder {path}: {anc} is a file.")
     try:
-        name_max = os.pathconf(anc if anc.exists() else ".", "PC_NAME_MAX")
-        path_max = os.pathconf(anc if anc.exists() else ".", "PC_PATH_MAX")
+        name_max = os.pathconf("/", "PC_NAME_MAX")
+        path_max = os.pathconf("/", "PC_PATH_MAX")
     except (OSError, ValueError):
         name_max, path_max = 255, 4096
     if any(len(os.fsencode(p)) > name_max for p in path.parts):
@@ -198,6 +191,17 @@ def check_output_path(out: str | Path) -> Path:
     if len(os.fsencode(str(path.absolute()))) + 64 > path_max:
         raise GlobalfitError(f"The output folder path is too long for this filesystem "
                              f"({path_max} bytes).")
+    try:
+        if path.exists() and not path.is_dir():
+            raise GlobalfitError(f"{path} is a file, not a folder; give --out a folder.")
+        anc = path
+        while not anc.exists() and anc != anc.parent:
+            anc = anc.parent
+        if anc.exists() and not anc.is_dir():
+            raise GlobalfitError(f"Cannot create the output folder {path}: {anc} is a file.")
+    except OSError as exc:
+        raise GlobalfitError(f"Cannot use the output folder {path}: "
+                             f"{exc.strerror or exc}.") from None
     return path
 
 

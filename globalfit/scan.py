@@ -46,7 +46,9 @@ def parse_over(spec: str) -> tuple[str, np.ndarray]:
     if not np.all(np.isfinite(arr)):
         raise GlobalfitError(f"--over {name}: every value must be finite, got {values!r}.")
     # one point per folder: values that share a folder name (equal to 6 digits) are merged
-    merged = {point_name(name, float(v)): float(v) for v in np.sort(arr)}
+    merged: dict[str, float] = {}
+    for v in np.sort(arr):
+        merged.setdefault(point_name(name, float(v)), float(v))
     return name, np.array(list(merged.values()))
 
 

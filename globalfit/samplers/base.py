@@ -50,8 +50,8 @@ class PlainProgress:
     """Prints one plain line on stderr at most every ``every`` seconds: progress for logs and
     pipes, where a carriage-return bar would become one giant line."""
 
-    def __init__(self, every: float = PLAIN_PROGRESS_EVERY) -> None:
-        self.every = every
+    def __init__(self, every: float | None = None) -> None:
+        self.every = PLAIN_PROGRESS_EVERY if every is None else every
         self.last = time.monotonic()
 
     def __call__(self, text: str, force: bool = False) -> None:

@@ -1,10 +1,12 @@
 """Hamiltonian Monte Carlo (NUTS) with numpyro: several chains, divergences, ESS and R-hat,
 checkpoint and resume.
 
-After warmup the draws are taken in chunks of ``chunk`` per chain; after each chunk the chains'
-state (position, adapted step size and mass matrix, random key) and the draws so far go to
-``run_dir/checkpoint/nuts.pkl``. A chunk continues exactly where the last one stopped, so a
-resumed run gives the same draws as an uninterrupted one. A kill during warmup restarts warmup.
+numpyro's ``MCMC.warmup`` adapts step size and mass matrix; the draws are then taken by one
+compiled NUTS transition per chain in chunks of ``chunk`` draws. After warmup and after each
+chunk the chains' state (position, adapted step size and mass matrix, random key) and the draws so
+far go to ``run_dir/checkpoint/nuts.pkl``. A chunk continues exactly where the last one stopped,
+so a resumed run gives the same draws as an uninterrupted one. A kill during warmup restarts
+warmup.
 """
 
 from __future__ import annotations
@@ -99,34 +101,34 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
     kernel = NUTS(numpyro_model(fit), target_accept_prob=float(s["target_accept"]),
                   max_tree_depth=int(s["max_tree_depth"]), init_strategy=INITS[s["init"]]())
     chains, total, chunk = int(s["chains"]), int(s["samples"]), int(s["chunk"])
-    mcmc = MCMC(kernel, num_warmup=int(s["warmup"]), num_samples=min(chunk, total),
-                num_chains=chains, chain_method=s["chain_method"], progress_bar=False)
+    mcmc = MCMC(kernel, num_warmup=int(s["warmup"]), num_samples=total, num_chains=chains,
+                chain_method=s["chain_method"], progress_bar=False)
     key = jax.random.PRNGKey(int(s["seed"]))
-    say = PlainProgress(every=0.0 if interactive() else 10.0) if progress else None
+    say = PlainProgress(every=0.0 if interactive() else None) if progress else None
     t0 = time.perf_counter()
     if resume:
         saved = _load(ckpt)
         kernel.init(key, int(s["warmup"]), None, (), {})  # builds the kernel's functions
-        mcmc.post_warmup_state = saved["state"]
-        draws, done = saved["draws"], int(saved["done"])
+        state, draws, done = saved["state"], saved["draws"], int(saved["done"])
     else:
         if say:
             say(f"nuts: warmup, {s['warmup']} steps x {chains} chains", force=True)
-        mcmc.warmup(key, extra_fields=EXTRA_FIELDS)
-        draws, done = {}, 0
-        _save(ckpt, mcmc.post_warmup_state, draws, done)
+        mcmc.warmup(key)
+        state, draws, done = mcmc.post_warmup_state, {}, 0
+        _save(ckpt, state, draws, done)
+    step = _stepper(kernel, chains, s["chain_method"])
+    constrain = jax.jit(jax.vmap(kernel.postprocess_fn((), {})))
     while done < total:
-        mcmc.num_samples = min(chunk, total - done)
-        mcmc.run(mcmc.post_warmup_state.rng_key, extra_fields=EXTRA_FIELDS)
-        got = {n: np.asarray(v) for n, v in mcmc.get_samples(group_by_chain=True).items()
-               if n in fit.parameters}
-        got.update({k: np.asarray(v) for k, v in
-                    mcmc.get_extra_fields(group_by_chain=True).items()})
+        n = min(chunk, total - done)
+        state, got = step(state, n)
+        z = got.pop("z")
+        flat = constrain(jax.tree_util.tree_map(lambda x: x.reshape((-1,) + x.shape[2:]), z))
+        for name in fit.parameters:
+            draws.setdefault(name, []).append(np.asarray(flat[name]).reshape(chains, n))
         for k, v in got.items():
-            draws.setdefault(k, []).append(v)
-        done += mcmc.num_samples
-        mcmc.post_warmup_state = mcmc.last_state
-        _save(ckpt, mcmc.post_warmup_state, draws, done)
+            draws.setdefault(k, []).append(np.asarray(v))
+        done += n
+        _save(ckpt, state, draws, done)
         if say:
             say(f"nuts: {done}/{total} draws x {chains} chains")
     wall = time.perf_counter() - t0
@@ -145,6 +147,39 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
                      "divergent_fraction": ndiv / stats["diverging"].size,
                      "stopped_early": None},
     )
+
+
+def _stepper(kernel: Any, chains: int, method: str):
+    """``step(state, n) -> (state, fields)``: n NUTS transitions of every chain from ``state``
+    (leading chain axis when chains > 1), collecting the unconstrained position ``z`` and
+    :data:`EXTRA_FIELDS` as arrays (chains, n, ...). One transition is compiled once; a chunk
+    continues exactly where the previous one stopped (the key travels in the state)."""
+    one = jax.jit(lambda st: kernel.sample(st, (), {}))
+    many = jax.jit(jax.vmap(lambda st: kernel.sample(st, (), {})))
+
+    def fields(st: Any) -> dict[str, Any]:
+        return {"z": st.z, **{k: getattr(st, k) for k in EXTRA_FIELDS}}
+
+    def run_chain(st: Any, n: int, f: Any) -> tuple[Any, dict[str, Any]]:
+        out = []
+        for _ in range(n):
+            st = f(st)
+            out.append(fields(st))
+        return st, jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *out)
+
+    def step(state: Any, n: int) -> tuple[Any, dict[str, Any]]:
+        if chains == 1:
+            state, got = run_chain(state, n, one)
+            return state, jax.tree_util.tree_map(lambda x: x[None], got)
+        if method == "vectorized":
+            state, got = run_chain(state, n, many)  # (n, chains, ...)
+            return state, jax.tree_util.tree_map(lambda x: jnp.swapaxes(x, 0, 1), got)
+        parts = [run_chain(jax.tree_util.tree_map(lambda x, c=c: x[c], state), n, one)
+                 for c in range(chains)]
+        stack = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[p[0] for p in parts])
+        return stack, jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[p[1] for p in parts])
+
+    return step
 
 
 def chain_diagnostics(samples: np.ndarray, names: list[str]

@@ -183,6 +183,8 @@ def cmd_data(args: argparse.Namespace) -> int:
     from globalfit import data
 
     names = args.names or sorted(data.releases())
+    for n in names:
+        data.release_info(n)  # an unknown name is one sentence with near names
     if args.action == "fetch":
         for n in names:
             print(data.fetch(n))

@@ -54,7 +54,8 @@ def _roots() -> list[Path]:
     return roots
 
 
-def _info(name: str) -> dict[str, Any]:
+def release_info(name: str) -> dict[str, Any]:
+    """The entry of release ``name`` in ``releases.toml`` (an unknown name: near names)."""
     rel = releases()
     if name not in rel:
         raise unknown("data release", name, rel)
@@ -63,7 +64,7 @@ def _info(name: str) -> dict[str, Any]:
 
 def locate(name: str) -> Path | None:
     """Folder holding every file of release ``name``, or None."""
-    info = _info(name)
+    info = release_info(name)
     for root in _roots():
         folder = root / info["folder"]
         if all((folder / f).is_file() for f in info["files"]):
@@ -99,7 +100,7 @@ def file_hash(path: Path, algo: str = "sha256") -> str:
 def verify(name: str, folder: Path) -> dict[str, str]:
     """The hash of every file of release ``name`` in ``folder``; raises
     :class:`DataReleaseCorrupt` for the first file that differs from ``releases.toml``."""
-    info = _info(name)
+    info = release_info(name)
     got = {}
     for f, want in info["files"].items():
         algo = want.split(":", 1)[0]
@@ -130,7 +131,7 @@ def release_path(name: str) -> Path:
     :class:`DataReleaseMissing` saying how to get it, or :class:`DataReleaseCorrupt`."""
     folder = locate(name)
     if folder is None:
-        info = _info(name)
+        info = release_info(name)
         raise DataReleaseMissing(
             f"Data release {name!r} ({info['title']}) is not on this machine{_env_note()}: run "
             f"'globalfit data fetch {name}', or set {ENV} to a folder holding "
@@ -145,7 +146,7 @@ def release_path(name: str) -> Path:
 
 def status(name: str) -> dict[str, Any]:
     """Where a release is and whether its files match the registered hashes."""
-    info = _info(name)
+    info = release_info(name)
     folder = locate(name)
     out: dict[str, Any] = {"name": name, "title": info["title"], "path": str(folder) if folder
                            else None, "files": len(info["files"]), "ok": False, "bad": []}
@@ -161,7 +162,7 @@ def fetch(name: str, progress: bool = True) -> Path:
     """Download release ``name`` into the cache with pooch, checking every file's hash."""
     import pooch
 
-    info = _info(name)
+    info = release_info(name)
     folder = locate(name)
     if folder is not None:
         try:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import dynesty
 import numpy as np
-from dynesty.utils import resample_equal
+from dynesty.utils import RunRecord, resample_equal
 
 from globalfit.errors import GlobalfitError
 from globalfit.samplers.base import SamplerOutput, progress_printer
@@ -34,6 +34,37 @@ SETTINGS: dict[str, Setting] = {
     "pfrac": Setting(1.0, "float", min=0.0, max=1.0, doc="dynamic: posterior weight fraction"),
     "n_effective": Setting(None, "int", min=1, optional=True, doc="dynamic: target ESS"),
 }
+
+
+def _pack(values: list) -> tuple[str, Any]:
+    """One array for a list of numpy scalars or of equal-shape arrays (one per iteration)."""
+    if values and all(type(v) is type(values[0]) for v in values):
+        if isinstance(values[0], np.generic):
+            return "scalars", np.array(values)
+        if isinstance(values[0], np.ndarray) and len({v.shape for v in values}) == 1:
+            return "arrays", np.stack(values)
+    return "list", values
+
+
+def _unpack(kind: str, data: Any) -> list:
+    return list(data) if kind in ("scalars", "arrays") else data
+
+
+def _rebuild_run_record(packed: dict[str, tuple[str, Any]]) -> RunRecord:
+    record = RunRecord.__new__(RunRecord)
+    record.D = {k: _unpack(*v) for k, v in packed.items()}
+    return record
+
+
+def _reduce_run_record(record: RunRecord) -> tuple:
+    return _rebuild_run_record, ({k: _pack(v) for k, v in record.D.items()},)
+
+
+# A checkpoint pickles dynesty's run record: per iteration, numpy scalars and small arrays in
+# lists, each pickled on its own (1.4 s for the 5-D Gaussian's 5000 iterations, growing with the
+# run). Pickled as one array per quantity it takes milliseconds; the values and types read back
+# are the same, so a resumed run stays bit-identical (tests/framework/test_kill_resume.py).
+RunRecord.__reduce__ = _reduce_run_record
 
 
 class FitFunctions:

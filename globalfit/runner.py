@@ -37,19 +37,20 @@ def with_sampler(card: RunCard, name: str | None) -> RunCard:
 
 def run_card(card: str | Path | RunCard, out: str | Path | None = None, sampler: str | None = None,
              resume: bool | str = False, force: bool = False, progress: bool = True,
-             ) -> tuple[Path, dict[str, Any]]:
+             fit: Fit | None = None) -> tuple[Path, dict[str, Any]]:
     """Run a card and write its result folder; returns (folder, summary).
 
     ``resume``: False (refuse to discard a checkpoint unless ``force``), True (continue the
     checkpoint, which must belong to this run) or ``"auto"`` (continue a matching checkpoint if
     there is one, else start afresh). ``force`` replaces a finished result, only once the new one
-    is complete. Everything is validated before the folder is touched."""
+    is complete. Everything is validated before the folder is touched. ``fit``: the card's Fit
+    if the caller has built it already."""
     card = card if isinstance(card, RunCard) else RunCard.load(card)
     card = with_sampler(card, sampler)
     if resume not in (False, True, "auto"):
         raise GlobalfitError(f"resume must be False, True or 'auto', not {resume!r}.")
     run_dir = output_dir(card, out)
-    fit = Fit.from_card(card)
+    fit = fit or Fit.from_card(card)
     fp = Fingerprint.of(fit, card)
     with RunFolder(run_dir) as folder:
         resuming = folder.begin(fp, resume=resume, force=force)

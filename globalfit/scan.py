@@ -72,7 +72,7 @@ def _run_point(task: dict[str, Any]) -> dict[str, Any]:
     fit = Fit.from_card(card)
     fp = Fingerprint.of(fit, card)
     if not is_finished(out, fp):  # a finished point of another card is rerun (and replaced)
-        run_card(card, out=out, progress=False, force=True, resume="auto")
+        run_card(card, out=out, progress=False, force=True, resume="auto", fit=fit)
     prof_path = out / "profile.json"
     if _read_profile(prof_path).get("fingerprint") != fp.digest:
         bounds = {c: profile_upper_limit(fit, c) for c in task["couplings"]}

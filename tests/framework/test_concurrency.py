@@ -1,6 +1,5 @@
 """Two processes write one run folder at once: one result, one clear refusal (exit 2), never a
-crash or a silently overwritten result. (A scan with a repeated value and --jobs 2:
-test_cli.py::test_scan_limits_and_rerun_skips.)"""
+crash or a silently overwritten result; a scan with a repeated value and two worker processes."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ import subprocess
 import sys
 
 from globalfit.run_folder import SUMMARY
-from tests.framework.cards import tiny_card
+from tests.framework.cards import counting_card, tiny_card
 from tests.framework.clitools import REPO, write_card
 
 
@@ -31,3 +30,20 @@ def test_two_writers_one_folder(tmp_path):
     winner = cards[[rc for rc, _ in results].index(0)]
     seed = int(winner.stem[1:]) + 1
     assert json.loads((out / SUMMARY).read_text())["sampler"]["seed"] == seed
+
+
+def test_scan_with_a_repeated_value_and_two_jobs(tmp_path):
+    # before: both workers wrote the same point through one temporary file name and crashed
+    raw = counting_card({"name": "dynesty", "nlive": 50, "seed": 1}, str(tmp_path / "c"))
+    out = tmp_path / "scan"
+    res = subprocess.run([sys.executable, "-m", "globalfit.cli", "scan",
+                          str(write_card(tmp_path / "s.toml", raw)), "--over",
+                          "m_zprime=0.1,10,0.1,0.1000000001", "--out", str(out), "--quiet",
+                          "--jobs", "2"], cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr
+    import csv
+
+    rows = list(csv.DictReader((out / "scan.csv").open()))
+    assert [float(r["m_zprime"]) for r in rows] == [0.1, 10.0]
+    assert sorted(p.name for p in (out / "points").iterdir()) == ["m_zprime=0.1", "m_zprime=10"]
+    assert all(r["converged"] in ("True", "False") for r in rows)

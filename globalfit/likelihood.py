@@ -113,6 +113,14 @@ class Likelihood:
                 f"Likelihood {self.name!r} applies for {lo:g} {unit} <= {param} <= {hi:g} {unit}; "
                 f"the card asks for [{a:g}, {b:g}] {unit}.")
 
+    def require_parameters(self, model: Model, names: list[str], option: str) -> None:
+        """Refuse names in option ``option`` that are not parameters of ``model`` (for
+        likelihoods that read named model parameters, e.g. the analytic test likelihoods)."""
+        for n in names:
+            if n not in model.parameters:
+                raise unknown(f"parameter of model {model.name!r} in option {option!r} of "
+                              f"likelihood {self.name!r}:", str(n), model.parameter_names)
+
     def is_projection(self) -> bool:
         """Whether this configured likelihood is a projection; options can make a measurement's
         likelihood one (e.g. a higher luminosity or energy than the data it was built from)."""

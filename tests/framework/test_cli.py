@@ -1,39 +1,18 @@
 """The command line: one sentence on stderr and exit status 2 for every bad input, no traceback;
-a SIGKILLed run resumes; scans tabulate limits and skip finished points."""
+scans tabulate limits and skip finished points (kill and resume: test_kill_resume.py)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-import tomli_w
 
 from tests.framework.cards import LOGZ, counting_card, gaussian_card
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "globalfit.cli", *args], capture_output=True,
-                          text=True, cwd=cwd or REPO, timeout=timeout)
-
-
-def write(path: Path, raw: dict) -> Path:
-    path.write_bytes(tomli_w.dumps(raw).encode())
-    return path
-
-
-def assert_one_sentence(res: subprocess.CompletedProcess, *words: str) -> None:
-    assert res.returncode == 2, res.stderr
-    assert "Traceback" not in res.stderr
-    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, res.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
+from tests.framework.clitools import assert_one_sentence
+from tests.framework.clitools import subprocess_cli as cli
+from tests.framework.clitools import write_card as write
 
 
 def base_card(tmp: Path) -> dict:

@@ -35,7 +35,7 @@ def main(*argv: str) -> Result:
     return Result(rc, out.getvalue(), err.getvalue())
 
 
-def subprocess_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def subprocess_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "globalfit.cli", *args], capture_output=True,
                           text=True, cwd=REPO, timeout=timeout)
 

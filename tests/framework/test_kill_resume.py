@@ -1,6 +1,6 @@
 """SIGKILL a run at random moments, resume it, and get exactly the uninterrupted run's result
-(same seed): dynesty and NUTS. One kill of each by default; five trials of two kills each with
-``-m slow`` (the figures in docs/reliability.md)."""
+(same seed): dynesty and NUTS. One kill of dynesty by default; one of NUTS and five trials of
+two kills each of both with ``-m slow`` (the figures in docs/reliability.md)."""
 
 from __future__ import annotations
 
@@ -93,6 +93,7 @@ def test_dynesty_kill_and_resume(tmp_path):
     assert outcome["killed"] == 1
 
 
+@pytest.mark.slow  # three NUTS compilations in three processes: ~50 s on an idle machine
 def test_nuts_kill_and_resume(tmp_path):
     outcome = kill_and_resume(tmp_path, "nuts", kills=1, seed=2)
     assert outcome["killed"] + outcome["finished"] == 1

@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {machine()}")
     print("\nPart 1: cost of one likelihood call as each sampler makes it [us]; ratios to the")
     print("trivial jitted call (baseline) in the same process\n")
-    print(f"| card | ndim | baseline | before | dynesty now | now / baseline | before / now "
+    print("| card | ndim | baseline | before | dynesty now | now / baseline | before / now "
           "| batch of 512, per point | NUTS value+grad |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name in args.cards.split(","):

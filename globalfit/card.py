@@ -15,6 +15,10 @@ SAMPLER_KEYS = {
                 "checkpoint_every", "queue_size", "pfrac", "n_effective"),
     "nuts": ("name", "seed", "chains", "warmup", "samples", "target_accept", "max_tree_depth",
              "chain_method", "init"),
+    "ultranest": ("name", "seed", "nlive", "dlogz", "min_ess", "frac_remain", "max_ncalls",
+                  "ndraw_min", "ndraw_max"),
+    "nautilus": ("name", "seed", "nlive", "n_eff", "f_live", "n_networks", "n_batch",
+                 "discard_exploration"),
 }
 
 

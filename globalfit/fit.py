@@ -259,8 +259,10 @@ class Fit:
     CHUNK = 512
 
     def _batch(self, f: Callable[..., Any], xs: Any, *args: Any) -> Any:
-        """``f`` over the rows of ``xs`` (n, d) in padded chunks (see :attr:`CHUNK`)."""
-        xp = np if isinstance(xs, np.ndarray) else jnp
+        """``f`` over the rows of ``xs`` (n, d) in padded chunks (see :attr:`CHUNK`). NumPy in,
+        NumPy out (no JAX operation, hence no compilation, outside ``f``)."""
+        host = isinstance(xs, np.ndarray)
+        xp = np if host else jnp
         n = xs.shape[0]
         outs = []
         for s in range(0, max(n, 1), self.CHUNK):
@@ -270,10 +272,13 @@ class Fit:
             if size != m:
                 part = xp.concatenate([part, xp.repeat(part[:1], size - m, axis=0)])
             out = f(part, *args)
-            outs.append(out if size == m and n else jax.tree_util.tree_map(
-                lambda o, m=m: o[:m] if n else o[:0], out))
+            if host:
+                out = jax.tree_util.tree_map(np.asarray, out)
+            if size != m or not n:
+                out = jax.tree_util.tree_map(lambda o, k=m if n else 0: o[:k], out)
+            outs.append(out)
         return outs[0] if len(outs) == 1 else jax.tree_util.tree_map(
-            lambda *o: jnp.concatenate(o), *outs)
+            lambda *o: xp.concatenate(o), *outs)
 
     def _call(self, what: str, x: Any) -> jax.Array:
         theta = self._theta(x)

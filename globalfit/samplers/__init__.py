@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from globalfit.errors import unknown
-from globalfit.samplers import dynesty_sampler, nuts_sampler
+from globalfit.samplers import dynesty_sampler, nautilus_sampler, nuts_sampler, ultranest_sampler
 from globalfit.samplers.base import SamplerOutput
 
 SAMPLERS: dict[str, Callable[..., SamplerOutput]] = {
     "dynesty": dynesty_sampler.run,
     "nuts": nuts_sampler.run,
+    "ultranest": ultranest_sampler.run,  # optional: pip install "globalfit[samplers]"
+    "nautilus": nautilus_sampler.run,  # optional: pip install "globalfit[samplers]"
 }
-SETTINGS = {"dynesty": dynesty_sampler.settings_for, "nuts": nuts_sampler.settings_for}
+SETTINGS = {"dynesty": dynesty_sampler.settings_for, "nuts": nuts_sampler.settings_for,
+            "ultranest": ultranest_sampler.settings_for,
+            "nautilus": nautilus_sampler.settings_for}
 
 
 def get_sampler(name: str) -> Callable[..., SamplerOutput]:

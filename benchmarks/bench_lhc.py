@@ -42,15 +42,15 @@ def main():
     base = globalfit.Fit(model="nsi", likelihoods=["gaussian"])
     x0 = jnp.zeros(base.ndim)
     print(f"{'likelihood':28s} {'loglike [us]':>13s} {'value+grad [us]':>16s}")
-    print(f"{'gaussian (baseline)':28s} {timeit(base._f['loglike'][0], x0):13.1f} "
-          f"{timeit(base._grad, x0):16.1f}")
+    print(f"{'gaussian (baseline)':28s} {timeit(base.loglike, x0):13.1f} "
+          f"{timeit(base.logpost_and_grad, x0):16.1f}")
     for name, m, opts in cases:
         f = fit(name, m, **opts)
         label = name + (" +z4mu" if opts else "")
         x = jnp.array([1e-2, m])
-        print(f"{label:28s} {timeit(f._f['loglike'][0], x):13.1f} {timeit(f._grad, x):16.1f}")
+        print(f"{label:28s} {timeit(f.loglike, x):13.1f} {timeit(f.logpost_and_grad, x):16.1f}")
         xs = jnp.tile(x, (1000, 1))
-        t = timeit(f._f["loglike"][1], xs, n=50) / 1000
+        t = timeit(f.loglike, xs, n=50) / 1000
         print(f"{label + ' (vmap, 1000 pts)':28s} {t:13.2f} {'per point':>16s}")
 
 

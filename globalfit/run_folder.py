@@ -367,9 +367,17 @@ class RunFolder:
 
 
 def _sampler_files(ck: Path) -> list[Path]:
-    """The sampler's checkpoint files in ``ck`` (not the run's meta, not temporary files)."""
-    return [p for p in ck.iterdir() if p.is_file() and p.name != RUN_META
-            and not p.name.startswith(".") and not p.name.endswith(".tmp")]
+    """The sampler's checkpoint files in ``ck`` (not the run's meta, not temporary files); a
+    sampler that keeps a folder of its own (UltraNest) counts by that folder's files."""
+    out = []
+    for p in ck.iterdir():
+        if p.name == RUN_META or p.name.startswith(".") or p.name.endswith(".tmp"):
+            continue
+        if p.is_file():
+            out.append(p)
+        elif p.is_dir():
+            out += [f for f in p.rglob("*") if f.is_file()]
+    return out
 
 
 def _read_meta(ck: Path) -> dict[str, Any] | None:

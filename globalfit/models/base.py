@@ -63,6 +63,9 @@ class Model:
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[str]]
     doc: ClassVar[str] = ""
+    #: True when eps_vector(q2) is the same for every q2 (contact interactions): a likelihood
+    #: may then evaluate eps once and contract its q2 grid at set-up (COHERENT does)
+    eps_q2_independent: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         if options:

@@ -32,6 +32,7 @@ class NSIModel(Model):
     name = "nsi"
     capabilities = frozenset({"eps_vector", "eps_matter"})
     doc = "Generic vector NSI eps^{fV}_{ab}, f in e,u,d; q2-independent (contact interaction)."
+    eps_q2_independent = True
 
     def _parameters(self) -> dict[str, ParameterSpec]:
         out: dict[str, ParameterSpec] = {}

@@ -13,13 +13,15 @@ import sys
 from collections.abc import Callable, Mapping
 
 from globalfit.errors import unknown
-from globalfit.samplers import dynesty_sampler, nuts_sampler
+from globalfit.samplers import dynesty_sampler, nautilus_sampler, nuts_sampler, ultranest_sampler
 from globalfit.samplers.base import SamplerOutput
 from globalfit.schema import Setting
 
 SAMPLERS: dict[str, Callable[..., SamplerOutput]] = {
     "dynesty": dynesty_sampler.run,
     "nuts": nuts_sampler.run,
+    "ultranest": ultranest_sampler.run,  # optional: pip install "globalfit[samplers]"
+    "nautilus": nautilus_sampler.run,  # optional: pip install "globalfit[samplers]"
 }
 
 

@@ -69,7 +69,12 @@ RunRecord.__reduce__ = _reduce_run_record
 
 class FitFunctions:
     """Picklable likelihood and prior transform of a run card, for dynesty's checkpoints:
-    pickling keeps the card; unpickling rebuilds (and re-jits) the Fit."""
+    pickling keeps the card; unpickling rebuilds (and re-jits) the Fit.
+
+    dynesty samples the unit cube with an identity prior transform and the likelihood applies
+    the prior transform inside the same jitted call (:meth:`Fit.cube_loglike`): one dispatch per
+    likelihood call, NumPy in and out. dynesty's samples are therefore unit-cube points, mapped
+    onto the parameters once at the end (:func:`run`)."""
 
     def __init__(self, card: RunCard, fit: Any = None) -> None:
         self.card = card
@@ -84,23 +89,23 @@ class FitFunctions:
         return self._fit
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"card": self.card}
+        return {"card": self.card, "cube": True}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if not state.get("cube"):
+            raise GlobalfitError("This checkpoint was written by an older globalfit that sampled "
+                                 "in parameter space; rerun without --resume.")
         self.card, self._fit = state["card"], None
 
-    def loglike(self, x: np.ndarray) -> float:
-        v = self.fit.loglike(x)
-        self.fit.check_finite(x, v)
-        return float(v)
+    def loglike(self, u: np.ndarray) -> float:
+        return self.fit.cube_loglike(u)
 
-    def loglike_batch(self, xs: np.ndarray) -> np.ndarray:
-        v = np.asarray(self.fit.loglike(xs))
-        self.fit.check_finite(xs, v)
-        return v
+    def loglike_batch(self, us: np.ndarray) -> np.ndarray:
+        return self.fit.cube_loglike(us)
 
-    def prior_transform(self, u: np.ndarray) -> np.ndarray:
-        return self.fit.prior_transform(u)
+    @staticmethod
+    def prior_transform(u: np.ndarray) -> np.ndarray:
+        return np.array(u)
 
 
 def settings_for(card_sampler: dict[str, Any]) -> dict[str, Any]:
@@ -180,13 +185,14 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
     logwt = np.asarray(res.logwt)
     weights = np.exp(logwt - res.logz[-1])
     rng = np.random.default_rng(int(s["seed"]))
-    equal = resample_equal(np.asarray(res.samples), weights / weights.sum(), rstate=rng)
+    points = fit.prior_transform(np.asarray(res.samples))  # unit cube -> parameters
+    equal = resample_equal(points, weights / weights.sum(), rstate=rng)
     ess = float(weights.sum() ** 2 / np.sum(weights**2))
     ncall = int(np.sum(res.ncall))
     return SamplerOutput(
         sampler="dynesty", samples=equal[None, :, :], settings=s, ncall=ncall,
         wall_time=wall, logz=float(res.logz[-1]), logz_err=float(res.logzerr[-1]),
-        weighted={"samples": np.asarray(res.samples), "logwt": logwt,
+        weighted={"samples": points, "logwt": logwt,
                   "logl": np.asarray(res.logl)},
         diagnostics={"ess": ess, "niter": int(res.niter), "efficiency": float(res.eff),
                      "stopped_early": stopped_early(res, s, ncall)},

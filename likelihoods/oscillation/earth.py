@@ -163,14 +163,18 @@ EpsLike = Any | Callable[[float], Any] | None
 
 
 def earth_probabilities(E_GeV: Any, paths: EarthPaths, *, osc: dict[str, Any],
-                        eps: EpsLike = None, antineutrino: bool = False) -> Any:
-    """P[z, j, a, b] = P(nu_a -> nu_b) at zenith cosine ``paths.cosz[z]`` and energy
-    ``E_GeV[j]`` [GeV] (1-d). ``eps``: None, one 3x3 matrix for all matter, or a function of
-    Y_n giving the 3x3 eps in matter (e.g. ``point.eps_matter``), evaluated with each layer's
-    Y_n = (1 - Y_e) / Y_e. Jit-compatible and differentiable (the paths are constants)."""
+                        eps: EpsLike = None, antineutrino: bool = False,
+                        initial: tuple[int, ...] = (0, 1, 2)) -> Any:
+    """P[z, j, i, b] = P(nu_a -> nu_b), a = ``initial[i]``, at zenith cosine ``paths.cosz[z]``
+    and energy ``E_GeV[j]`` [GeV] (1-d). ``eps``: None, one 3x3 matrix for all matter, or a
+    function of Y_n giving the 3x3 eps in matter (e.g. ``point.eps_matter``), evaluated with
+    each layer's Y_n = (1 - Y_e) / Y_e. ``initial``: the initial flavours propagated (the rows
+    of S^T carried through the layers; atmospheric fluxes need only e and mu). Jit-compatible
+    and differentiable (the paths are constants)."""
     e = jnp.atleast_1d(jnp.asarray(E_GeV, float))
     if e.ndim != 1:
         raise GlobalfitError("earth_probabilities takes a 1-d array of energies.")
+    rows = np.array(initial)
     n, k = paths.length.shape
     m = e.shape[0]
     # eps of each layer: one evaluation per distinct Y_e
@@ -182,23 +186,32 @@ def earth_probabilities(E_GeV: Any, paths: EarthPaths, *, osc: dict[str, Any],
         eps_layers = table[which]
     else:
         eps_layers = jnp.broadcast_to(jnp.asarray(eps, jnp.complex128), (k, 3, 3))
-    out = jnp.zeros((n, m, 3, 3))
+    out = jnp.zeros((n, m, len(rows), 3))
     down, up = np.nonzero(~paths.up)[0], np.nonzero(paths.up)[0]
     if len(down):  # one vacuum layer
-        st = transposed_layer_operators(e, paths.length[down, 0], np.zeros(len(down)),
-                                        np.full(len(down), 0.5), osc=osc, eps=eps_layers[0],
-                                        antineutrino=antineutrino)
-        out = out.at[down].set(jnp.real(st) ** 2 + jnp.imag(st) ** 2)
+        s_r, s_i = transposed_layer_operators(
+            e, paths.length[down, 0], np.zeros(len(down)), np.full(len(down), 0.5), osc=osc,
+            eps=eps_layers[0], antineutrino=antineutrino, real_pair=True)
+        out = out.at[down].set(s_r[..., rows, :] ** 2 + s_i[..., rows, :] ** 2)
     if len(up):
         g = len(up)
-        ops = transposed_layer_operators(
+        s_r, s_i = transposed_layer_operators(
             e, paths.length[up].ravel(), paths.rho[up].ravel(), np.tile(paths.ye, g), osc=osc,
-            eps=jnp.tile(eps_layers, (g, 1, 1)), antineutrino=antineutrino)
-        ops = jnp.moveaxis(ops.reshape(g, k, m, 3, 3), 1, 0)[np.array(paths.order)]
+            eps=jnp.tile(eps_layers, (g, 1, 1)), antineutrino=antineutrino, real_pair=True)
+        order = np.array(paths.order)
+        ops_r = jnp.moveaxis(s_r.reshape(g, k, m, 3, 3), 1, 0)[order]
+        ops_i = jnp.moveaxis(s_i.reshape(g, k, m, 3, 3), 1, 0)[order]
 
-        def step(st, op):
-            return st @ op, None   # (S_k S)^T = S^T S_k^T
+        def step(v, op):
+            # rows of S^T times the next layer's S_k^T, in real arithmetic (vectorises)
+            (vr, vi), (o_r, o_i) = v, op
+            nr = sum(vr[..., c, None] * o_r[..., c, None, :] - vi[..., c, None]
+                     * o_i[..., c, None, :] for c in range(3))
+            ni = sum(vr[..., c, None] * o_i[..., c, None, :] + vi[..., c, None]
+                     * o_r[..., c, None, :] for c in range(3))
+            return (nr, ni), None
 
-        st, _ = jax.lax.scan(step, ops[0], ops[1:])
-        out = out.at[up].set(jnp.real(st) ** 2 + jnp.imag(st) ** 2)
+        v0 = (ops_r[0][..., rows, :], ops_i[0][..., rows, :])
+        (vr, vi), _ = jax.lax.scan(step, v0, (ops_r[1:], ops_i[1:]))
+        out = out.at[up].set(vr**2 + vi**2)
     return out

@@ -199,10 +199,10 @@ def probabilities_np(*args: Any, **kwargs: Any) -> np.ndarray:
     return np.asarray(probabilities(*args, **kwargs))
 
 
-@functools.partial(jax.jit, static_argnames=("antineutrino",))
+@functools.partial(jax.jit, static_argnames=("antineutrino", "real_pair"))
 def transposed_layer_operators(E_GeV: Any, L_km: Any, rho: Any, Ye: Any, *,
-                               osc: Mapping[str, Any], eps: Any,
-                               antineutrino: bool = False) -> jax.Array:
+                               osc: Mapping[str, Any], eps: Any, antineutrino: bool = False,
+                               real_pair: bool = False) -> Any:
     """S^T = exp(-i H L)^T (up to a phase) of many constant-density layers at once.
 
     ``L_km`` [km], ``rho`` [g/cm^3] and ``Ye``: 1-d arrays of equal length n (one layer each);
@@ -210,6 +210,8 @@ def transposed_layer_operators(E_GeV: Any, L_km: Any, rho: Any, Ye: Any, *,
     layers or (n, 3, 3), one per layer. Returns complex (n, m, 3, 3) with [k, j, a, b] =
     S_k[b, a] at energy j, so a path crossing layers 1, 2, ... has S^T = S_1^T S_2^T ... and
     P(nu_a -> nu_b) = |S^T[a, b]|^2 (layered Earth, earth.py). A zero-length layer is the unit.
+    ``real_pair``: return the real and imaginary parts as two real arrays instead (products of
+    them in real arithmetic vectorise on XLA:CPU; complex ones do not).
     """
     mvac = vacuum_mass_matrix(osc)
     e_ev = jnp.asarray(E_GeV, float) * 1e9
@@ -222,4 +224,5 @@ def transposed_layer_operators(E_GeV: Any, L_km: Any, rho: Any, Ye: Any, *,
         return _layer_operator(mvac, y_k, _SCALE, v_k, eps_k, l_k, antineutrino)
 
     s_r, s_i = jax.vmap(one, in_axes=(0, 0, 0 if eps.ndim == 3 else None, 0))(y, v, eps, l_inv)
-    return jax.lax.complex(s_r, s_i).reshape(*y.shape, 3, 3)
+    s_r, s_i = s_r.reshape(*y.shape, 3, 3), s_i.reshape(*y.shape, 3, 3)
+    return (s_r, s_i) if real_pair else jax.lax.complex(s_r, s_i)

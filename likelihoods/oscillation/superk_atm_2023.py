@@ -70,6 +70,7 @@ def quantile_cdf_weights(q: np.ndarray, edges: np.ndarray, lo: float | None = No
     the slopes of the outer quantile pairs; optionally cut to [lo, hi] and renormalised. Rows
     with no spread (empty bins) get weight 0. Returns (n, cells)."""
     q = np.maximum.accumulate(np.asarray(q, float), axis=1)
+    empty = q[:, 4] <= q[:, 0]
     q = q + 1e-9 * np.arange(5)[None, :]                     # strictly increasing
     p = QUANTILES
     x0 = q[:, :1] - (q[:, 1:2] - q[:, :1]) * p[0] / (p[1] - p[0])
@@ -82,7 +83,8 @@ def quantile_cdf_weights(q: np.ndarray, edges: np.ndarray, lo: float | None = No
     cdf = np.stack([np.interp(e, x, ps) for x in xs])
     w = np.diff(cdf, axis=1)
     tot = w.sum(axis=1, keepdims=True)
-    return np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), 0.0)
+    ok = (tot > 0) & ~empty[:, None]
+    return np.where(ok, w / np.where(ok, tot, 1.0), 0.0)
 
 
 def read_mc(folder: Any, config: str) -> dict[str, np.ndarray]:

@@ -51,8 +51,13 @@ def minos_grid(n_s: int = 41, n_dm: int = 46) -> dict[str, Any]:
     dm = np.linspace(2.0e-3, 2.9e-3, n_dm)
     f = jax.jit(jax.vmap(lambda a, d: lik.chi2(_point(lik, {**osc, "theta23": jnp.arcsin(
         jnp.sqrt(a)), "dm31": d + osc["dm21"]}))))
-    aa, dd = np.meshgrid(s2, dm, indexing="ij")
-    chi = np.asarray(f(jnp.asarray(aa.ravel()), jnp.asarray(dd.ravel()))).reshape(aa.shape)
+    aa, dd = (x.ravel() for x in np.meshgrid(s2, dm, indexing="ij"))
+    chunk = 100                                   # fixed-size batches: one compilation
+    pad = (-len(aa)) % chunk
+    aa, dd = np.pad(aa, (0, pad), mode="edge"), np.pad(dd, (0, pad), mode="edge")
+    chi = np.concatenate([np.asarray(f(jnp.asarray(aa[i:i + chunk]), jnp.asarray(
+        dd[i:i + chunk]))) for i in range(0, len(aa), chunk)])
+    chi = chi[:len(s2) * len(dm)].reshape(len(s2), len(dm))
     return {"s2": s2, "dm32": dm, "chi2": chi, "card": lik.card}
 
 

@@ -94,7 +94,8 @@ def sk_vs_release_mc(lik: Any) -> list[tuple[str, float, float]]:
     from likelihoods.oscillation.superk_atm_2023 import TYPES, read_mc
 
     nuis = {k: 0.0 for k in lik.nuisance_priors()}
-    ours = np.asarray(jnp.sum(lik.expected_by_type(_point(lik, sk_mc_truth(lik), nuis)), 1))
+    ours = np.asarray(jax.jit(lambda o: jnp.sum(lik.expected_by_type(_point(lik, o, nuis)), 1))(
+        sk_mc_truth(lik)))
     mc = read_mc(release_path(lik.card["release"]), "NO")
     ref = sum(mc[s][:, 0] for s, _, _ in TYPES)
     return [(name, float(ours[lik.sample_names == name].sum()),
@@ -129,6 +130,37 @@ def sk_profile(lik: Any, fixed: dict[str, float], start: dict[str, float],
     return float(r.fun), best
 
 
+def nsi_profile(lik: Any, coupling: str, grid: np.ndarray, ordering: str = "NO") -> np.ndarray:
+    """Delta chi2 of one likelihood without nuisances (minos_2017) in ``coupling`` (eps^u
+    alone), theta23 and dm31 profiled (both octants tried), the rest at NuFIT 6.0."""
+    osc0 = best_fit(ordering)
+
+    def chi2(x, z):
+        osc = {**osc0, "theta23": z[0], "dm31": z[1] * 1e-3}
+        return lik.chi2(_point(lik, osc, **{coupling: x}))
+
+    f = jax.jit(jax.value_and_grad(chi2, argnums=1))
+    out = []
+    for x in grid:
+        best = np.inf
+        for th in (osc0["theta23"], math.pi / 2 - osc0["theta23"]):
+            def fun(z, x=x):
+                v, g = f(x, jnp.asarray(z))
+                return float(v), np.asarray(g)
+            r = minimize(fun, np.array([th, osc0["dm31"] * 1e3]), jac=True, method="L-BFGS-B")
+            best = min(best, float(r.fun))
+        out.append(best)
+    out = np.array(out)
+    return out - out.min()
+
+
+def intervals(grid: np.ndarray, dchi: np.ndarray, level: float = 4.0) -> str:
+    """Allowed ranges {Delta chi2 < level} (profile.py's interpolation), formatted."""
+    from likelihoods.oscillation.profile import intervals as iv
+
+    return " U ".join(f"[{a:+.3f}, {b:+.3f}]" for a, b in iv(grid, dchi, level))
+
+
 def release_graphs(kind: str = "constrained") -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """TGraphs of chi2/sk_q13-<kind>_2023.root: name -> (x, y)."""
     from globalfit.data import release_path
@@ -159,6 +191,16 @@ def main(argv: list[str]) -> None:
         print(f"| {lev}% | sin^2 theta23 [{ours[0]:.3f}, {ours[1]:.3f}] vs [{ref[0]:.3f}, "
               f"{ref[1]:.3f}] | dm32 [{ours[2]*1e3:.3f}, {ours[3]*1e3:.3f}] vs "
               f"[{ref[2]*1e3:.3f}, {ref[3]*1e3:.3f}] 1e-3 eV^2 |", flush=True)
+
+    from likelihoods.oscillation.minos_2017 import MINOS2017
+
+    minos = MINOS2017()
+    print("\n## minos_2017 alone: NSI, Delta chi2 = 4 ranges of eps^u (eps = 3 eps^u), theta23 and"
+          " dm31 profiled, NO")
+    for coup, grid in (("eps_tautau_u", np.linspace(-0.3, 0.3, 25)),
+                       ("eps_mutau_u", np.linspace(-0.1, 0.1, 21)),
+                       ("eps_ee_u", np.linspace(-1.5, 1.5, 31))):
+        print(f"| {coup} | {intervals(grid, nsi_profile(minos, coup, grid))} |", flush=True)
 
     from likelihoods.oscillation.superk_atm_2023 import SuperKAtm2023
 

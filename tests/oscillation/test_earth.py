@@ -21,48 +21,13 @@ from likelihoods.oscillation.earth import (
     prem,
 )
 from likelihoods.oscillation.nufit import best_fit
+from likelihoods.oscillation.validate_data import nusquids_chords
 
 OSC = best_fit("NO")
 #: zenith grid of the nuSQuIDS comparison: through the inner core (-1, -0.9), the outer core
 #: (-0.8), the lower mantle (-0.6, -0.4), the upper mantle (-0.2) and the crust (-0.05)
 COSZ = np.array([-1.0, -0.9, -0.8, -0.6, -0.4, -0.2, -0.05])
 ENERGIES = np.geomspace(0.1, 100.0, 61)
-
-
-def _nusquids_chords(anti: bool) -> np.ndarray:
-    """nuSQuIDS (arXiv:2112.13804) through its Earth body built on our PREM table (r/R, rho,
-    Y_e every 0.5 km; its cubic spline smooths each density jump over ~1 km), along the chord
-    of length -2 R cos z: P[z, E, a, b]."""
-    nsq = pytest.importorskip("nuSQuIDS")
-    u = nsq.Const()
-    m = prem()
-    x = np.linspace(0.0, 1.0, 2 * 6371 + 1)
-    rho, ye = m.density(x * m.radius_km), m.ye[m.region(x * m.radius_km)]
-    body = nsq.Earth(x.tolist(), rho.tolist(), ye.tolist())
-    kind = nsq.NeutrinoType.antineutrino if anti else nsq.NeutrinoType.neutrino
-    out = []
-    for cz in COSZ:
-        nus = nsq.nuSQUIDS(ENERGIES * u.GeV, 3, kind, False)
-        nus.Set_MixingAngle(0, 1, OSC["theta12"])
-        nus.Set_MixingAngle(0, 2, OSC["theta13"])
-        nus.Set_MixingAngle(1, 2, OSC["theta23"])
-        nus.Set_SquareMassDifference(1, OSC["dm21"])
-        nus.Set_SquareMassDifference(2, OSC["dm31"])
-        nus.Set_CPPhase(0, 2, OSC["delta_cp"])
-        nus.Set_Body(body)
-        nus.Set_Track(nsq.Earth.Track(-2.0 * m.radius_km * cz * u.km))
-        nus.Set_rel_error(1e-10)
-        nus.Set_abs_error(1e-10)
-        rows = []
-        for a in range(3):
-            ini = np.zeros((len(ENERGIES), 3))
-            ini[:, a] = 1.0
-            nus.Set_initial_state(ini, nsq.Basis.flavor)
-            nus.EvolveState()
-            rows.append([[nus.EvalFlavorAtNode(b, i) for b in range(3)]
-                         for i in range(len(ENERGIES))])
-        out.append(np.transpose(np.array(rows), (1, 0, 2)))
-    return np.array(out)
 
 
 @pytest.mark.parametrize("anti", [False, True])
@@ -73,7 +38,8 @@ def test_prem_paths_vs_nusquids(anti):
     of the crust and ocean jumps in the table nuSQuIDS reads). The 10 bare PREM regions
     (path-averaged densities) are off by up to ~0.1 at core-crossing resonances: the shells
     matter."""
-    ref = _nusquids_chords(anti)
+    pytest.importorskip("nuSQuIDS")
+    ref = nusquids_chords(COSZ, ENERGIES, anti)
     paths = atmospheric_paths(COSZ, production_height_km=0.0, max_shell_km=50.0)
     ours = np.asarray(earth_probabilities(ENERGIES, paths, osc=OSC, antineutrino=anti))
     assert np.abs(ours - ref).max() < 1e-3, np.abs(ours - ref).max(axis=(1, 2, 3))

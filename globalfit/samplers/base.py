@@ -13,7 +13,8 @@ class SamplerOutput:
     """Raw output of one sampler run.
 
     ``samples`` are equally weighted, shape (chains, draws, ndim). Nested samplers also keep the
-    weighted dead points (``weighted``: samples (N, ndim), logwt, logl) and the evidence.
+    weighted dead points (``weighted``: samples (N, ndim), logwt, logl, logl_birth: the
+    contour each point was drawn inside) and the evidence.
     """
 
     sampler: str

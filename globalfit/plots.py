@@ -14,6 +14,7 @@ import logging
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -124,8 +125,21 @@ def _to_getdist(run: Any, params: list[str], log_params: set[str], label: str):
         ranges=ranges, label=label, sampler="nested" if run.nested else "mcmc",
         settings={"contours": " ".join(str(v) for v in LEVELS)},
     )
-    samples.no_warning_params = list(params)  # flat posteriors: GetDist's fallback is fine
     return samples
+
+
+@contextmanager
+def _quiet_getdist():
+    """GetDist notes on the root logger what is routine for nested sampling (an "outlier
+    fraction" of heavy weights, fallback bandwidths for flat posteriors): keep them off the
+    terminal while it works."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        root.setLevel(level)
 
 
 def _spread(samples: Any, params: list[str]) -> float:
@@ -201,7 +215,6 @@ def corner_figure(runs: Sequence[Any], params: Sequence[str] | None = None,
     names = list(legend or [r.name for r in runs])
     log_params = {p for p in params if all(r.log_uniform(p) for r in runs)}
     colours = [COLOURS[k % len(COLOURS)] for k in range(len(runs))]
-    samples = [_to_getdist(r, params, log_params, n) for r, n in zip(runs, names, strict=True)]
 
     n = len(params)
     g = gdplots.get_subplot_plotter(width_inch=min(2.3 * n + 1.4, 13.0))
@@ -212,16 +225,14 @@ def corner_figure(runs: Sequence[Any], params: Sequence[str] | None = None,
     g.settings.linewidth_contour = 0.8
     g.settings.alpha_filled_add = 0.75
     g.settings.tight_layout = True
-    root = logging.getLogger()
-    level, root.level = root.level, max(root.level, logging.ERROR)
-    # the widest posterior first, so that narrower ones are drawn on top of it
-    order = sorted(range(len(runs)), key=lambda k: -_spread(samples[k], params))
-    try:
+    with _quiet_getdist():
+        samples = [_to_getdist(r, params, log_params, nm)
+                   for r, nm in zip(runs, names, strict=True)]
+        # the widest posterior first, so that narrower ones are drawn on top of it
+        order = sorted(range(len(runs)), key=lambda k: -_spread(samples[k], params))
         g.triangle_plot([samples[k] for k in order], params, filled=True,
                         contour_colors=[colours[k] for k in order], legend_labels=[],
                         line_args=[{"color": colours[k], "lw": 1.4} for k in order])
-    finally:
-        root.level = level
 
     kinds: set[str] = set()
     for i, p in enumerate(params):
@@ -298,6 +309,21 @@ class ExclusionCurve:
 KIND_TEXT = {"profile": r"profile $\Delta\chi^2 = 3.84$", "bayesian": "Bayesian 95% upper limit"}
 
 
+def _decade_labels(axis: Any, lo: float, hi: float) -> None:
+    """On a log axis label the decades, and 2 and 5 times them when fewer than three decades
+    show (matplotlib would label every minor tick there)."""
+    decades = math.floor(math.log10(hi)) - math.ceil(math.log10(lo)) + 1
+    keep = (1,) if decades >= 3 else (1, 2, 5)
+
+    def label(v: float, _pos: Any = None) -> str:
+        k = math.floor(math.log10(v) + 1e-9)
+        m = round(v / 10**k)
+        return _pow10(k + math.log10(m)) if m in keep and abs(v / 10**k - m) < 1e-6 else ""
+
+    axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_formatter(FuncFormatter(label))
+
+
 def exclusion_figure(curves: Sequence[ExclusionCurve], xlabel: str, ylabel: str,
                      title: str = "", note: str = "",
                      ylim: tuple[float, float] | None = None) -> Any:
@@ -334,6 +360,8 @@ def exclusion_figure(curves: Sequence[ExclusionCurve], xlabel: str, ylabel: str,
             ax.fill_between(x, np.where(ok, y, top), top, where=ok, color=colour_of[c.label],
                             alpha=0.10, lw=0, zorder=1)
     ax.set_ylim(top=top)
+    for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        _decade_labels(axis, lo, hi)
     ax.set_xlabel(xlabel, fontsize=12)
     ax.set_ylabel(ylabel, fontsize=12)
     ax.tick_params(which="both", direction="in", top=True, right=True)

@@ -38,6 +38,8 @@ COLOURS = ["#006FED", "#E03424", "#009966", "#8E44AD", "#E67E22", "#000866", "#7
 LEVELS = (0.68, 0.95)
 #: GetDist's outer-contour pale factor (the 95% region is this much paler than the 68% one)
 PALE = 0.6
+#: posterior mass of the lightest dead points left out of the density estimates
+TAIL_MASS = 1e-4
 #: file formats of --out
 FORMATS = (".png", ".pdf", ".svg")
 
@@ -81,7 +83,7 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 150) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
     try:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", pad_inches=0.05)
+        fig.savefig(tmp, dpi=dpi)
         tmp.replace(path)
     finally:
         plt.close(fig)
@@ -102,6 +104,17 @@ def default_parameters(runs: Sequence[Any]) -> list[str]:
     return physics or common
 
 
+def _bulk(weights: np.ndarray) -> np.ndarray:
+    """Mask of the dead points that hold all but ``TAIL_MASS`` of the posterior. Nested
+    sampling's first dead points fill the prior with weights ~0; kept, GetDist would take every
+    posterior to reach its prior edges and stretch the axes to them."""
+    order = np.argsort(weights)
+    cum = np.cumsum(weights[order])
+    keep = np.ones(len(weights), bool)
+    keep[order[cum < TAIL_MASS * cum[-1]]] = False
+    return keep & (weights > 0)
+
+
 def _to_getdist(run: Any, params: list[str], log_params: set[str], label: str):
     """GetDist MCSamples of ``params`` (log10 of the log-uniform ones), with the prior edges as
     hard ranges for the boundary correction."""
@@ -117,7 +130,7 @@ def _to_getdist(run: Any, params: list[str], log_params: set[str], label: str):
             lo, hi = math.log10(lo), math.log10(hi)
         cols.append(x)
         ranges[p] = [lo, hi]
-    keep = run.weights > 0
+    keep = _bulk(run.weights) if run.nested else np.ones(len(run.weights), bool)
     labels = run.labels
     samples = MCSamples(
         samples=np.column_stack(cols)[keep], weights=run.weights[keep],
@@ -264,18 +277,17 @@ def corner_figure(runs: Sequence[Any], params: Sequence[str] | None = None,
                        label=f"{LIMIT_TEXT[k]} (summary)") for k in ("upper", "lower", "hdi")
                 if k in kinds]
     fig = g.fig
+    # the legend (headed by the title) fills the empty upper triangle, inside the figure
+    width = 26 * (n - 1) if n > 1 else 40  # characters that fit in the empty triangle
+    head = {"title": textwrap.fill(title, width, break_on_hyphens=False), "title_fontsize": 10,
+            "alignment": "right"} if title else {}
     if n > 1:
         anchor = g.subplots[0, 0].get_position()
         right = g.subplots[-1, -1].get_position()
         fig.legend(handles=handles, loc="upper right", frameon=False, fontsize=10,
-                   bbox_to_anchor=(right.x1, anchor.y1))
-        if title:
-            fig.text(right.x1, anchor.y1 + 0.02, textwrap.fill(title, 22 * n),
-                     ha="right", va="bottom", fontsize=10)
+                   bbox_to_anchor=(right.x1, anchor.y1), **head)
     else:
-        g.subplots[0, 0].legend(handles=handles, frameon=False, fontsize=9, loc="best")
-        if title:
-            g.subplots[0, 0].set_title(textwrap.fill(title, 50), fontsize=9)
+        g.subplots[0, 0].legend(handles=handles, frameon=False, fontsize=9, loc="best", **head)
     return g
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,6 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
 from globalfit.errors import GlobalfitError  # noqa: E402
-from globalfit.labels import math as texmath  # noqa: E402
 
 #: run colours (GetDist's first two, then colour-blind-safe ones)
 COLOURS = ["#006FED", "#E03424", "#009966", "#8E44AD", "#E67E22", "#000866", "#7F7F7F"]
@@ -415,7 +414,3 @@ def exclusion_plot(curves: Sequence[ExclusionCurve], path: str | Path, xlabel: s
     """:func:`exclusion_figure` written to ``path`` (.png, .pdf or .svg, atomically)."""
     return save_figure(exclusion_figure(curves, xlabel, ylabel, title, note, ylim), path, dpi)
 
-
-def axis_label(name: str, labels: Mapping[str, str]) -> str:
-    """``$label$`` of parameter ``name`` for an axis (its name when it has no label)."""
-    return texmath(labels[name]) if name in labels else name

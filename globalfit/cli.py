@@ -1,4 +1,4 @@
-"""Command line: ``globalfit list | run | summary | plot | compare | scan | data``.
+"""Command line: ``globalfit list | run | summary | plot | export | compare | scan | data``.
 
 Errors the user can cause print one sentence on stderr and exit with status 2, never a traceback.
 """
@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from globalfit.export import FORMATS as EXPORT_FORMATS
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1
@@ -124,13 +126,35 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def default_plot_path(dirs: list[str]) -> Path:
+    """Where ``globalfit plot`` writes without --out: the current folder, never a run's own
+    corner.png (``NAME_corner.png`` for one run, ``overlay_NAME1_NAME2....png`` for several)."""
+    names = [Path(d).resolve().name for d in dirs]
+    if len(names) == 1:
+        return Path(f"{names[0]}_corner.png")
+    return Path("overlay_" + "_".join(names)[:120] + ".png")
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     from globalfit.compare import overlay_corner
 
-    out = Path(args.out or (Path(args.dirs[0]) / ("corner.png" if len(args.dirs) == 1
-                                                   else "overlay.png")))
-    overlay_corner(args.dirs, out, labels=args.labels)
-    print(out)
+    out = args.out if args.out is not None else default_plot_path(args.dirs)
+    path = overlay_corner(args.dirs, out, labels=args.labels, params=args.params)
+    own = [d for d in args.dirs if path.resolve() == (Path(d) / "corner.png").resolve()]
+    print(f"{path}" + (f" (replaced the corner plot the run {own[0]} wrote)" if own else ""))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from globalfit.export import HOW_TO_READ, export_run
+
+    files = export_run(args.dir, args.to, out=args.out)
+    for f in files:
+        print(f)
+    root = str(files[0].parent / Path(args.dir).resolve().name)
+    note = (" (an MCMC run: GetDist chains, which anesthetic reads as MCMCSamples)"
+            if args.to == "anesthetic" and not files[0].name.endswith("_dead-birth.txt") else "")
+    print(f"read with: {HOW_TO_READ[args.to].format(root=root)}{note}")
     return 0
 
 
@@ -238,10 +262,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_summary)
     s = sub.add_parser("plot", help="corner plot of one run or an overlay of several")
-    s.add_argument("dirs", nargs="+")
-    s.add_argument("--out")
-    s.add_argument("--labels", nargs="+")
+    s.add_argument("dirs", nargs="+", metavar="DIR")
+    s.add_argument("--out", help="figure file: .png, .pdf (vector) or .svg (default: "
+                   "NAME_corner.png or overlay_....png in the current folder)")
+    s.add_argument("--labels", nargs="+", help="legend name of each run, one per DIR")
+    s.add_argument("--params", nargs="+", help="parameters to show (default: the model "
+                   "parameters the runs share)")
     s.set_defaults(func=cmd_plot)
+    s = sub.add_parser("export", help="write a run's samples for GetDist, anesthetic or as CSV")
+    s.add_argument("dir", metavar="DIR")
+    s.add_argument("--to", required=True, choices=EXPORT_FORMATS)
+    s.add_argument("--out", help="folder for the files (default: DIR/export)")
+    s.set_defaults(func=cmd_export)
     s = sub.add_parser("compare", help="compare runs: intervals, evidences, Bayes factors")
     s.add_argument("dirs", nargs="+")
     s.add_argument("--plot", help="write an overlaid corner plot here")

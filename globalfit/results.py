@@ -151,7 +151,8 @@ def build_inference_data(fit: Any, out: SamplerOutput, nprior: int = 2000):
         w = out.weighted
         ds = xr.Dataset(
             {**{n: ("sample", w["samples"][:, i]) for i, n in enumerate(names)},
-             "logwt": ("sample", w["logwt"]), "logl": ("sample", w["logl"])},
+             **{k: ("sample", np.asarray(w[k])) for k in ("logwt", "logl", "logl_birth")
+                if k in w}},
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -211,11 +212,8 @@ def write_run(run_dir: Path, fit: Any, card: RunCard, out: SamplerOutput,
         "provenance": provenance(fp, card, out.settings.get("seed")),
     }
     if corner and fit.ndim >= 1:
-        from globalfit.plots import corner_plot
-
-        corner_plot([load_samples_from(idata, fit.parameters)], [card.title or run_dir.name],
-                    run_dir / CORNER, log_params=_log_params(fit))
-        files.append(CORNER)
+        if write_corner(idata, plain(summary), run_dir, card.title):
+            files.append(CORNER)
     summary["files"] = [*files, SUMMARY]
     summary = plain(summary)
     text = json.dumps(summary, indent=2, allow_nan=False)
@@ -223,8 +221,19 @@ def write_run(run_dir: Path, fit: Any, card: RunCard, out: SamplerOutput,
     return summary
 
 
-def _log_params(fit: Any) -> list[str]:
-    return [n for n in fit.parameters if fit.priors[n].kind == "loguniform"]
+def write_corner(idata: Any, summary: dict[str, Any], run_dir: Path, title: str = "") -> bool:
+    """The run's corner.png (globalfit.plots); whether it was written. A plot that fails does
+    not cost the result: it warns, and ``globalfit plot DIR`` can draw it later."""
+    from globalfit.chains import Chains
+    from globalfit.plots import corner_plot
+
+    try:
+        corner_plot([Chains.from_idata(idata, summary, run_dir.name)], run_dir / CORNER,
+                    title=title or run_dir.name)
+    except Exception as exc:  # any failure: the samples are worth more than the figure
+        warnings.warn(f"No corner.png for {run_dir}: {type(exc).__name__}: {exc}", stacklevel=2)
+        return False
+    return True
 
 
 def load_samples_from(idata: Any, names: list[str] | None = None) -> dict[str, np.ndarray]:

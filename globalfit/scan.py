@@ -125,12 +125,14 @@ def run_scan(card_path: str | Path, over: str, out: str | Path | None = None, jo
         task_id = bar.add_task(f"scan {param} ({done} finished before)", total=len(tasks))
         for _item, _res in executor.map(_run_point, tasks):
             bar.advance(task_id)
-    return write_scan_table(base, param, values, couplings, card.title)
+    projection = any(lik.is_projection() for lik in probe.likelihoods)
+    return write_scan_table(base, param, values, couplings, card.title, projection)
 
 
 def write_scan_table(base: Path, param: str, values: np.ndarray, couplings: list[str],
-                     title: str = "") -> Path:
-    from globalfit.plots import exclusion_plot
+                     title: str = "", projection: bool = False) -> Path:
+    from globalfit.labels import labels_for_summary, math
+    from globalfit.plots import ExclusionCurve, exclusion_plot
 
     rows = []
     for v in values:
@@ -153,13 +155,17 @@ def write_scan_table(base: Path, param: str, values: np.ndarray, couplings: list
     w.writeheader()
     w.writerows(rows)
     atomic_write(base / "scan.csv", lambda p: p.write_text(buf.getvalue()))
-    curves = {}
+    labels = labels_for_summary(summ, [param, *couplings])
+    curves = []
     for c in couplings:
-        curves[f"{c} Bayesian 95%"] = [r["upper95_bayes"] if r["constrained"] else np.nan
-                                       for r in rows if r["coupling"] == c]
-        curves[f"{c} profile Δχ²=3.84"] = [r["upper_profile_dchi2_3.84"] for r in rows
-                                             if r["coupling"] == c]
-    unit = " [GeV]" if param.startswith("m_") else ""
-    exclusion_plot(values, curves, base / "scan.png", xlabel=param + unit,
-                   ylabel="95% upper limit", title=title)
+        mine = [r for r in rows if r["coupling"] == c]
+        curves += [
+            ExclusionCurve(values, [r["upper95_bayes"] if r["constrained"] else np.nan
+                                    for r in mine], math(labels[c]), "bayesian", projection),
+            ExclusionCurve(values, [r["upper_profile_dchi2_3.84"] for r in mine],
+                           math(labels[c]), "profile", projection),
+        ]
+    exclusion_plot(curves, base / "scan.png", xlabel=math(labels[param]),
+                   ylabel="95% upper limit on the coupling", title=title,
+                   note="projection" if projection else "")
     return base

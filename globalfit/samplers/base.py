@@ -15,7 +15,8 @@ class SamplerOutput:
     """Raw output of one sampler run.
 
     ``samples`` are equally weighted, shape (chains, draws, ndim). Nested samplers also keep the
-    weighted dead points (``weighted``: samples (N, ndim), logwt, logl) and the evidence.
+    weighted dead points (``weighted``: samples (N, ndim), logwt, logl, logl_birth: the
+    contour each point was drawn inside) and the evidence.
     ``wall_time`` is this segment's [s] (the run folder adds earlier segments after a resume).
     ``diagnostics`` feed the convergence verdict (``globalfit.convergence``): ``ess`` (a number
     or one per parameter), ``r_hat`` (per parameter), ``divergences``, and ``stopped_early``

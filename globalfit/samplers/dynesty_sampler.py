@@ -127,6 +127,34 @@ def auto_queue_size() -> int:
     return 1 if jax.default_backend() == "cpu" else 16
 
 
+def births_from_nlive(nlive: np.ndarray, logl: np.ndarray) -> np.ndarray:
+    """Birth contours consistent with a run's live-point counts: ``nlive[i]`` points are alive
+    when dead point ``i`` (``logl`` ascending) dies, so ``nlive[i] - nlive[i-1] + 1`` points are
+    born inside the contour ``logl[i-1]`` (``nlive[0]`` from the prior, ln L_birth = -inf); each
+    death takes the oldest living one. anesthetic's nlive from these births equals ``nlive``."""
+    births = np.empty(len(logl))
+    pool: list[float] = [-np.inf] * int(nlive[0])
+    head = 0
+    for i in range(len(logl)):
+        if i:
+            pool.extend([logl[i - 1]] * int(nlive[i] - nlive[i - 1] + 1))
+        births[i] = pool[head]
+        head += 1
+    return births
+
+
+def birth_contours(res: Any, dynamic: bool) -> np.ndarray:
+    """ln L of the contour inside which each dead point was drawn (-inf: from the prior), for
+    nested-sampling post-processing (anesthetic). Static runs: exact, from ``samples_it`` (a
+    point born at iteration k > 0 replaced the point that died at k - 1). Dynamic runs: births
+    consistent with dynesty's live-point counts ``samples_n`` (:func:`births_from_nlive`)."""
+    logl = np.asarray(res.logl)
+    if dynamic:
+        return births_from_nlive(np.asarray(res.samples_n), logl)
+    it = np.asarray(res.samples_it)
+    return np.where(it > 0, logl[np.maximum(it - 1, 0)], -np.inf)
+
+
 def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
         progress: bool = True) -> SamplerOutput:
     """Run dynesty on ``fit``; checkpoints go to ``run_dir/checkpoint/dynesty.pkl`` every
@@ -193,7 +221,7 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
         sampler="dynesty", samples=equal[None, :, :], settings=s, ncall=ncall,
         wall_time=wall, logz=float(res.logz[-1]), logz_err=float(res.logzerr[-1]),
         weighted={"samples": points, "logwt": logwt,
-                  "logl": np.asarray(res.logl)},
+                  "logl": np.asarray(res.logl), "logl_birth": birth_contours(res, dyn)},
         diagnostics={"ess": ess, "niter": int(res.niter), "efficiency": float(res.eff),
                      "stopped_early": stopped_early(res, s, ncall)},
     )

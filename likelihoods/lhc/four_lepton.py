@@ -7,7 +7,7 @@ the same signal as a dark photon of mixing eps_eff with
 
     eps_eff^2 = g'^2 [Q'_u^2 + r Q'_d^2] BR(Z' -> mu mu) / ( e^2 [4/9 + r/9] BR(A' -> mu mu) ),
 
-r = L_dd / L_uu the down- to up-type luminosity ratio (production.down_to_up_ratio(), 0.87; moving
+r = L_dd / L_uu the down- to up-type luminosity ratio (production.down_to_up_ratio(), 0.90; moving
 r over 0.6-1 changes eps_eff by < 5%). Both branching ratios come from the same width module
 (globalfit.models.zprime_widths), so their hadronic approximations largely cancel above 2 GeV.
 The signal yield scales as eps^2, so each search contributes -2 ln L = 3.84 (eps_eff/eps_95)^4

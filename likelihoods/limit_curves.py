@@ -59,7 +59,10 @@ def curve_option(table: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
     ``what`` names the option in the error message."""
     if not isinstance(table, Mapping) or "mass_GeV" not in table or "g_prime" not in table:
         raise GlobalfitError(f"The {what} must have lists mass_GeV and g_prime.")
-    m, g = np.asarray(table["mass_GeV"], float), np.asarray(table["g_prime"], float)
+    try:
+        m, g = np.asarray(table["mass_GeV"], float), np.asarray(table["g_prime"], float)
+    except (TypeError, ValueError):
+        raise GlobalfitError(f"The {what} must hold numbers (masses in GeV, couplings).") from None
     if m.ndim != 1 or m.shape != g.shape or m.size < 2 or np.any(np.diff(m) <= 0) \
             or np.any(g <= 0):
         raise GlobalfitError(f"The {what} needs at least two increasing masses and as many "

@@ -114,7 +114,8 @@ def test_range_refusals_and_inert_outside():
     assert [float(v) for v in ll[:3]] == [0.0, 0.0, 0.0] and float(ll[3]) < -100
     with pytest.raises(globalfit.GlobalfitError, match="out_of_range"):
         likelihood_class("babar_4mu")(out_of_range="clip", limit_table=FLAT)
-    for bad in ({"mass_GeV": [1.0]}, {"mass_GeV": [2.0, 1.0], "g_prime": [1e-3, 1e-3]}, "x"):
+    for bad in ({"mass_GeV": [1.0]}, {"mass_GeV": [2.0, 1.0], "g_prime": [1e-3, 1e-3]}, "x",
+                {"mass_GeV": [1.0, 2.0], "g_prime": ["a", "b"]}):
         with pytest.raises(globalfit.GlobalfitError, match="limit_table"):
             likelihood_class("babar_4mu")(limit_table=bad)
 

@@ -7,7 +7,7 @@ present), our built-in curve, and the Delta chi^2 = 3.84 bounds for L_mu - L_tau
 
 Benchmarks (published numbers, ATLAS arXiv:1903.06248, 139 fb^-1, section 7 and table 3):
 sequential-SM Z' excluded below 5.1 TeV (Gamma/M = 3%), E6 Z'_psi below 4.5 TeV (Gamma/M = 0.5%).
-Our production (ZPEED leading-order luminosities, no K-factor) and the built-in coarse limit table
+Our production (ZPEED leading-order luminosities, no K-factor) and the built-in limit table
 must reproduce both mass limits; a 20% change in sigma moves them by about 60-90 GeV.
 
 Benchmark couplings: SSM = Standard-Model Z couplings g_Z (T3 - Q s_W^2), g_Z = e/(s_W c_W) with

@@ -2,8 +2,10 @@
 
 Times the jitted log-likelihood (and value + gradient) per point for each data set with the Z'
 model A (propagator evaluated on the recoil grid), single points and a vmapped batch of 1000. The
-baseline, measured in the same process, is the framework's Gaussian test likelihood. Data sets
-whose release is missing (GLOBALFIT_DATA_DIR) are skipped with a message.
+baseline, measured in the same process, is the framework's Gaussian test likelihood. Then the
+card runs/coherent_nsi_ee.toml (contact NSI: the recoil grid contracted once at set-up) against
+the same card with the grid summed in every call (the path before issue #14). Data sets whose
+release is missing (GLOBALFIT_DATA_DIR) are skipped with a message.
 """
 
 from __future__ import annotations
@@ -59,6 +61,29 @@ def main() -> None:
             continue
         t = bench(fit)
         print(f"{name:22s} {t[0] * 1e6:13.1f} {t[1] * 1e6:11.1f} {t[2] * 1e6:13.2f}")
+    nsi_card()
+
+
+def nsi_card() -> None:
+    from globalfit.models import NSIModel
+
+    class GridNSI(NSIModel):  # q2 grid summed in every call, as before issue #14
+        eps_q2_independent = False
+
+    try:
+        now = Fit.from_card("runs/coherent_nsi_ee.toml")
+    except DataReleaseMissing as exc:
+        print(f"runs/coherent_nsi_ee.toml skipped: {exc}")
+        return
+    card = now.card
+    before = Fit(model=GridNSI(), likelihoods=card.likelihoods, priors=card.parameters,
+                 likelihood_options=card.likelihood_options)
+    tb, tn = bench(before), bench(now)
+    print("\nruns/coherent_nsi_ee.toml (nsi, both data sets, 10 parameters with nuisances):")
+    for label, t in (("grid summed per call", tb), ("contracted at set-up", tn)):
+        print(f"{label:22s} {t[0] * 1e6:13.1f} {t[1] * 1e6:11.1f} {t[2] * 1e6:13.2f}")
+    print(f"{'ratio before / now':22s} {tb[0] / tn[0]:13.2f} {tb[1] / tn[1]:11.2f} "
+          f"{tb[2] / tn[2]:13.2f}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     python benchmarks/bench_oscillation.py
 
 Baseline in the same process: NuOscProbExact's batched path (oscprob3nu.probabilities_3nu on a
-stack of Hamiltonians) for the same 1e5 energies.
+stack of Hamiltonians) for the same 1e5 energies. Then DUNE + T2HK (see :func:`dune_t2hk`).
+The engine against NuFast: benchmarks/bench_nufast.py.
 """
 
 import time
@@ -47,21 +48,58 @@ def main():
               f"{1e5 / t_ref / 1e6:.2f} M sets/s  (ours {t_ref / t_ours:.1f}x faster)")
     except ImportError:
         print("NuOscProbExact not installed: no baseline")
-    for nuis in ("sampled", "profiled"):
-        fit = globalfit.Fit(model="nsi", likelihoods=["dune", "t2hk"],
-                            likelihood_options={"dune": {"nuisances": nuis},
-                                                "t2hk": {"nuisances": nuis}},
-                            priors={"eps_mumu_u": {"prior": "uniform", "min": -0.1, "max": 0.1}})
-        th = np.asarray(fit.prior_transform(np.full(fit.ndim, 0.5)))
-        lp = jax.jit(fit.raw_logpost)
-        vg = jax.jit(jax.value_and_grad(fit.raw_logpost))
-        lp(th).block_until_ready()
-        vg(th)[1].block_until_ready()
-        t1 = best(lambda lp=lp, th=th: lp(th).block_until_ready(), n=50)
-        t2 = best(lambda vg=vg, th=th: vg(th)[1].block_until_ready(), n=50)
-        print(f"dune + t2hk ({nuis}, {fit.ndim} parameters): log-post {t1 * 1e3:.2f} ms, "
-              f"with gradient {t2 * 1e3:.2f} ms per point (CPU, jitted)")
+    dune_t2hk()
 
+
+def _einsum_counts(self, osc, eps, rho_scale=1.0):
+    """Component counts as computed before issue #14: one product batched over components."""
+    import jax.numpy as jnp
+
+    p = self.probs(osc, eps, rho_scale)[:, self._sel]
+    return jnp.einsum("crt,tc->cr", self._resp, p)
+
+
+def dune_t2hk(batch: int = 256) -> None:
+    """runs/dune_t2hk_eps_tautau.toml (profiled normalisations) and the same with sampled ones:
+    log-likelihood per point in a vmapped batch and value + gradient of the log-posterior at one
+    point, with the response contraction of issue #14 and with the earlier einsum (same
+    process, alternating, best of 5; CPU time of the process)."""
+    from globalfit.card import RunCard
+    from likelihoods.oscillation.experiment import OscillationExperiment
+
+    new_counts = OscillationExperiment._component_counts
+    base = RunCard.load("runs/dune_t2hk_eps_tautau.toml")
+    for nuis in ("profiled", "sampled"):
+        opts = {k: {**v, "nuisances": nuis} for k, v in base.likelihood_options.items()}
+        fit = globalfit.Fit(model=base.model, likelihoods=base.likelihoods, priors=base.parameters,
+                            likelihood_options=opts)
+        rng = np.random.default_rng(0)
+        xs = jax.numpy.asarray(fit.prior_transform(rng.uniform(0.2, 0.8, (batch, fit.ndim))))
+        res = {}
+        for label, counts in (("before", _einsum_counts), ("now", new_counts)):
+            OscillationExperiment._component_counts = counts
+            try:
+                vb = jax.jit(jax.vmap(fit.raw_loglike))
+                vg = jax.jit(jax.value_and_grad(fit.raw_logpost))
+                vb(xs).block_until_ready()
+                vg(xs[0])[1].block_until_ready()
+                res[label] = (vb, vg)
+            finally:
+                OscillationExperiment._component_counts = new_counts
+        t = {k: [np.inf, np.inf] for k in res}
+        for _ in range(5):
+            for label, (vb, vg) in res.items():
+                c = time.process_time()
+                vb(xs).block_until_ready()
+                t[label][0] = min(t[label][0], (time.process_time() - c) / batch)
+                c = time.process_time()
+                for _ in range(10):
+                    vg(xs[0])[1].block_until_ready()
+                t[label][1] = min(t[label][1], (time.process_time() - c) / 10)
+        b, n = t["before"], t["now"]
+        print(f"dune + t2hk ({nuis}, {fit.ndim} parameters): batched log L per point "
+              f"{b[0] * 1e6:.0f} -> {n[0] * 1e6:.0f} us ({b[0] / n[0]:.2f}x); value + gradient "
+              f"{b[1] * 1e6:.0f} -> {n[1] * 1e6:.0f} us ({b[1] / n[1]:.2f}x) (CPU time)")
 
 if __name__ == "__main__":
     main()

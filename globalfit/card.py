@@ -8,14 +8,24 @@ from pathlib import Path
 from typing import Any
 
 from globalfit.errors import GlobalfitError, unknown
+from globalfit.schema import check_finite, check_settings
 
 SECTIONS = ("model", "likelihoods", "parameters", "sampler", "output", "plots", "scan", "title")
-SAMPLER_KEYS = {
-    "dynesty": ("name", "seed", "nlive", "dynamic", "bound", "sample", "dlogz", "maxcall",
-                "checkpoint_every", "queue_size", "pfrac", "n_effective"),
-    "nuts": ("name", "seed", "chains", "warmup", "samples", "target_accept", "max_tree_depth",
-             "chain_method", "init"),
-}
+OUTPUT_KEYS = ("dir",)
+
+
+def check_sampler_table(sampler: dict[str, Any], where: str) -> dict[str, Any]:
+    """The ``[sampler]`` table with its name checked and every setting checked against the
+    sampler's declared schema (whole floats become ints); defaults are not filled in."""
+    from globalfit.samplers import get_sampler, settings_schema
+
+    name = sampler.get("name", "dynesty")
+    if not isinstance(name, str):
+        raise GlobalfitError(f"{where}: [sampler] name must be a string, not {name!r}.")
+    get_sampler(name)
+    given = {k: v for k, v in sampler.items() if k != "name"}
+    checked = check_settings(settings_schema(name), given, f"sampler {name!r}")
+    return {"name": name, **{k: checked[k] for k in given}}
 
 
 @dataclass
@@ -56,11 +66,16 @@ class RunCard:
             if key not in SECTIONS:
                 raise unknown(f"section in {where.lower() if not path else str(path)}:", key,
                               SECTIONS)
+        check_finite(raw, where)
+        if not isinstance(raw.get("title", ""), str):
+            raise GlobalfitError(f"{where}: title must be a string.")
         model = dict(_table(raw, "model", where))
         if "name" not in model:
             raise GlobalfitError(f"{where} needs [model] name = \"nsi\" | \"zprime\" | \"scalar\".")
         name = model.pop("name")
         prior_set = model.pop("prior_set", "default")
+        if not isinstance(name, str) or not isinstance(prior_set, str):
+            raise GlobalfitError(f"{where}: [model] name and prior_set must be strings.")
         lik = dict(_table(raw, "likelihoods", where))
         use = lik.pop("use", [])
         if not isinstance(use, list) or not all(isinstance(u, str) for u in use):
@@ -72,18 +87,17 @@ class RunCard:
                 )
             if not isinstance(v, dict):
                 raise GlobalfitError(f"{where}: [likelihoods.{k}] must be a table of options.")
-        sampler = dict(_table(raw, "sampler", where)) or {"name": "dynesty"}
-        sampler.setdefault("name", "dynesty")
-        if sampler["name"] not in SAMPLER_KEYS:
-            raise unknown("sampler", sampler["name"], SAMPLER_KEYS)
-        for k in sampler:
-            if k not in SAMPLER_KEYS[sampler["name"]]:
-                raise unknown(f"setting of sampler {sampler['name']!r}", k,
-                              SAMPLER_KEYS[sampler["name"]])
+        sampler = check_sampler_table(dict(_table(raw, "sampler", where)), where)
+        output = dict(_table(raw, "output", where))
+        for k in output:
+            if k not in OUTPUT_KEYS:
+                raise unknown("key of [output]", k, OUTPUT_KEYS)
+        if "dir" in output and (not isinstance(output["dir"], str) or not output["dir"].strip()):
+            raise GlobalfitError(f"{where}: [output] dir must be a non-empty folder name.")
         return cls(
             model=name, model_options=model, prior_set=prior_set, likelihoods=use,
             likelihood_options=lik, parameters=dict(_table(raw, "parameters", where)),
-            sampler=sampler, output=dict(_table(raw, "output", where)),
+            sampler=sampler, output=output,
             plots=dict(_table(raw, "plots", where)), title=str(raw.get("title", "")), raw=raw,
             path=path,
         )

@@ -1,4 +1,4 @@
-"""Command line: ``globalfit list | run | summary | plot | compare | scan | data``.
+"""Command line: ``globalfit list | run | summary | plot | export | compare | scan | data``.
 
 Errors the user can cause print one sentence on stderr and exit with status 2, never a traceback.
 """
@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from globalfit.export import FORMATS as EXPORT_FORMATS
+
 EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
 
 
 def _console():
@@ -59,41 +62,57 @@ def cmd_run(args: argparse.Namespace) -> int:
     run_dir, summary = run_card(args.card, out=args.out, sampler=args.sampler, resume=args.resume,
                                 force=args.force, progress=not args.quiet)
     _print_summary(summary, run_dir)
+    if not summary["convergence"]["converged"]:
+        print(f"globalfit: warning: {run_dir} is NOT CONVERGED: "
+              + "; ".join(summary["convergence"]["reasons"]) + ".", file=sys.stderr)
     return 0
 
 
 def _fmt(x: Any) -> str:
     if isinstance(x, list):
         return "[" + ", ".join(_fmt(v) for v in x) + "]"
+    if x is None:
+        return "-"
     return f"{x:.4g}" if isinstance(x, float) else str(x)
 
 
 def _print_summary(summary: dict[str, Any], run_dir: Path | str) -> None:
     from rich.table import Table
 
+    from globalfit.convergence import label
+
     c = _console()
     s = summary["sampler"]
     ev = summary.get("evidence")
-    head = (f"{run_dir}: model {summary['model']['name']}, "
-            f"{', '.join(summary['likelihoods']) or 'no likelihood'}; {s['name']} "
-            f"({s['wall_time_s']:.1f} s, {s['likelihood_calls']} calls)")
+    # soft_wrap: a narrow terminal folds the line at its edge, never inside a number
+    c.print(f"{run_dir}: model {summary['model']['name']}, "
+            f"{', '.join(summary['likelihoods']) or 'no likelihood'}", soft_wrap=True,
+            markup=False, highlight=False)
+    line = (f"{s['name']}: {_fmt(s.get('wall_time_s'))} s, {s.get('likelihood_calls')} calls"
+            + (f", {s['segments']} segments (resumed)" if s.get("segments", 1) > 1 else ""))
     if ev:
-        head += f"; log Z = {ev['logz']:.3f} ± {ev['logz_err']:.3f}"
-    c.print(head)
+        line += f"; log Z = {_fmt(ev['logz'])} ± {_fmt(ev['logz_err'])}"
+    c.print(line, soft_wrap=True, markup=False, highlight=False)
+    verdict = label(summary)
+    c.print(verdict, style="bold green" if verdict == "converged" else "bold red",
+            soft_wrap=True, markup=False, highlight=False)
     t = Table()
     for col in ("parameter", "mean", "sd", "68% HDI", "95% HDI", "95% upper"):
         t.add_column(col)
     for n, p in summary["parameters"].items():
-        t.add_row(n, _fmt(p["mean"]), _fmt(p["sd"]), _fmt(p["hdi68"]), _fmt(p["hdi95"]),
-                  _fmt(p["upper95"]))
+        p = p if isinstance(p, dict) else {}
+        t.add_row(n, *(_fmt(p.get(k)) for k in ("mean", "sd", "hdi68", "hdi95", "upper95")))
     c.print(t)
-    d = summary.get("diagnostics", {})
+    d = summary.get("diagnostics") or {}
+    ess = d.get("ess")
+    ess = [v for v in ess.values() if v is not None] if isinstance(ess, dict) else [ess]
+    rhat = [v for v in (d.get("r_hat") or {}).values() if v is not None]
     if d.get("divergences") is not None:
         c.print(f"divergences: {d['divergences']}; min ESS "
-                f"{min(d['ess'].values()) if isinstance(d.get('ess'), dict) else d.get('ess')}"
-                + (f"; max R-hat {max(d['r_hat'].values()):.3f}" if d.get("r_hat") else ""))
-    elif d.get("ess") is not None:
-        c.print(f"effective sample size: {_fmt(d['ess'])}")
+                f"{_fmt(min(ess)) if ess else '-'}"
+                + (f"; max R-hat {max(rhat):.3f}" if rhat else ""))
+    elif ess and ess[0] is not None:
+        c.print(f"effective sample size: {_fmt(ess[0])}")
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -107,13 +126,35 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def default_plot_path(dirs: list[str]) -> Path:
+    """Where ``globalfit plot`` writes without --out: the current folder, never a run's own
+    corner.png (``NAME_corner.png`` for one run, ``overlay_NAME1_NAME2....png`` for several)."""
+    names = [Path(d).resolve().name for d in dirs]
+    if len(names) == 1:
+        return Path(f"{names[0]}_corner.png")
+    return Path("overlay_" + "_".join(names)[:120] + ".png")
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     from globalfit.compare import overlay_corner
 
-    out = Path(args.out or (Path(args.dirs[0]) / ("corner.png" if len(args.dirs) == 1
-                                                   else "overlay.png")))
-    overlay_corner(args.dirs, out, labels=args.labels)
-    print(out)
+    out = args.out if args.out is not None else default_plot_path(args.dirs)
+    path = overlay_corner(args.dirs, out, labels=args.labels, params=args.params)
+    own = [d for d in args.dirs if path.resolve() == (Path(d) / "corner.png").resolve()]
+    print(f"{path}" + (f" (replaced the corner plot the run {own[0]} wrote)" if own else ""))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from globalfit.export import HOW_TO_READ, export_run
+
+    files = export_run(args.dir, args.to, out=args.out)
+    for f in files:
+        print(f)
+    root = str(files[0].parent / Path(args.dir).resolve().name)
+    note = (" (an MCMC run: GetDist chains, which anesthetic reads as MCMCSamples)"
+            if args.to == "anesthetic" and not files[0].name.endswith("_dead-birth.txt") else "")
+    print(f"read with: {HOW_TO_READ[args.to].format(root=root)}{note}")
     return 0
 
 
@@ -134,6 +175,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
             t.add_row(r["parameter"], r["run"], r["sampler"], _fmt(r["mean"]), _fmt(r["hdi68"]),
                       _fmt(r["hdi95"]), _fmt(r["upper95"]))
         c.print(t)
+        for d, v in res["convergence"].items():
+            if v != "converged":
+                c.print(f"{d}: {v}", style="bold red", markup=False, highlight=False)
         for d, e in res["evidence"].items():
             c.print(f"log Z  {d}: {e['logz']:.3f} ± {e['logz_err']:.3f}")
         for b in res["bayes_factors"]:
@@ -163,6 +207,8 @@ def cmd_data(args: argparse.Namespace) -> int:
     from globalfit import data
 
     names = args.names or sorted(data.releases())
+    for n in names:
+        data.release_info(n)  # an unknown name is one sentence with near names
     if args.action == "fetch":
         for n in names:
             print(data.fetch(n))
@@ -184,12 +230,19 @@ def cmd_data(args: argparse.Namespace) -> int:
             t.add_row(n, "present" if where else "absent", str(where or info["source"]),
                       info["title"])
     _console().print(t)
-    return 0
+    return 1 if bad else 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit status 2, like every other user error)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USER_ERROR, f"globalfit: error: {message} (see '{self.prog} --help').\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="globalfit", description="Bayesian global fits of NSI.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="globalfit", description="Bayesian global fits of NSI.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     s = sub.add_parser("list", help="likelihoods, models and samplers")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_list)
@@ -197,8 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("card")
     s.add_argument("--out", help="result folder (default: the card's [output] dir)")
     s.add_argument("--sampler", help="dynesty | nuts (overrides the card)")
-    s.add_argument("--resume", action="store_true", help="continue from the checkpoint")
-    s.add_argument("--force", action="store_true", help="overwrite a finished result")
+    s.add_argument("--resume", action="store_true",
+                   help="continue the checkpoint of this run (refused if it is another run's)")
+    s.add_argument("--force", action="store_true",
+                   help="replace a finished result (kept until the new one is complete) or "
+                        "discard a checkpoint")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     s.set_defaults(func=cmd_run)
     s = sub.add_parser("summary", help="print a result's summary")
@@ -206,10 +262,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_summary)
     s = sub.add_parser("plot", help="corner plot of one run or an overlay of several")
-    s.add_argument("dirs", nargs="+")
-    s.add_argument("--out")
-    s.add_argument("--labels", nargs="+")
+    s.add_argument("dirs", nargs="+", metavar="DIR")
+    s.add_argument("--out", help="figure file: .png, .pdf (vector) or .svg (default: "
+                   "NAME_corner.png or overlay_....png in the current folder)")
+    s.add_argument("--labels", nargs="+", help="legend name of each run, one per DIR")
+    s.add_argument("--params", nargs="+", help="parameters to show (default: the model "
+                   "parameters the runs share)")
     s.set_defaults(func=cmd_plot)
+    s = sub.add_parser("export", help="write a run's samples for GetDist, anesthetic or as CSV")
+    s.add_argument("dir", metavar="DIR")
+    s.add_argument("--to", required=True, choices=EXPORT_FORMATS)
+    s.add_argument("--out", help="folder for the files (default: DIR/export)")
+    s.set_defaults(func=cmd_export)
     s = sub.add_parser("compare", help="compare runs: intervals, evidences, Bayes factors")
     s.add_argument("dirs", nargs="+")
     s.add_argument("--plot", help="write an overlaid corner plot here")
@@ -224,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sampler")
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=cmd_scan)
-    s = sub.add_parser("data", help="public data releases")
+    s = sub.add_parser("data", help="public data releases (status exits 1 if any is missing or "
+                                    "damaged)")
     s.add_argument("action", choices=["list", "fetch", "status"])
     s.add_argument("names", nargs="*")
     s.set_defaults(func=cmd_data)
@@ -244,12 +309,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except GlobalfitError as exc:
-        print(f"globalfit: error: {exc}", file=sys.stderr)
+        print(f"globalfit: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("globalfit: interrupted; `globalfit run CARD --resume` continues a dynesty run.",
-              file=sys.stderr)
+        print("globalfit: interrupted; `globalfit run CARD --resume` continues the run from its "
+              "checkpoint.", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, not a traceback, unless asked for
+        if os.environ.get("GLOBALFIT_DEBUG"):
+            raise
+        print(f"globalfit: internal error: {type(exc).__name__}: {_one_line(str(exc))} (a bug; "
+              "please report it; GLOBALFIT_DEBUG=1 shows the traceback).", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from globalfit.errors import GlobalfitError, suggest
 
 #: Largest number of groups a lattice may unite (2^6 - 1 = 63 combinations).
 MAX_LATTICE = 6
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def resolve(groups: Mapping[str, Any], use: Sequence[str]) -> dict[str, tuple[st
     for name, members in groups.items():
         if not _NAME.match(name) or "+" in name:
             raise GlobalfitError(f"Combination name {name!r} may hold only letters, digits, "
-                                 "'_', '-' and '.' ('+' names lattice unions).")
+                                 "'_' and '-' ('+' names lattice unions).")
         if name in use:
             raise GlobalfitError(f"Combination {name!r} has the name of a likelihood; give the "
                                  "group another name.")

@@ -8,10 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from globalfit.errors import GlobalfitError
-from globalfit.results import load_samples, load_summary
+from globalfit.results import load_summary
 
 
 def _card_without_sampler(summary: dict[str, Any]) -> dict[str, Any]:
@@ -82,20 +80,36 @@ def compare_runs(dirs: list[str | Path]) -> dict[str, Any]:
                 for f in consistency_flags(sa, sb):
                     flags.append(f"{da} ({sa['sampler']['name']}) vs {db} "
                                  f"({sb['sampler']['name']}): {f}")
+    from globalfit.convergence import label
+
     return {"rows": rows, "evidence": evid, "bayes_factors": bayes, "flags": flags,
-            "parameters": names}
+            "parameters": names, "convergence": {d: label(s) for d, s in summaries.items()}}
 
 
-def overlay_corner(dirs: list[str | Path], path: str | Path, labels: list[str] | None = None
-                   ) -> Path:
-    from globalfit.plots import corner_plot
+def overlay_corner(dirs: list[str | Path], path: str | Path, labels: list[str] | None = None,
+                   params: list[str] | None = None) -> Path:
+    """Corner plot of one run folder, or of several overlaid with a legend naming each (default:
+    the folder names, with the sampler when the runs used different ones). The arguments are
+    checked before any sample is read."""
+    from globalfit.chains import Chains
+    from globalfit.plots import check_output, corner_plot
 
-    runs = [load_samples(d) for d in dirs]
-    summ = load_summary(dirs[0])
-    logp = [n for n, p in summ.get("priors", {}).items() if p.get("prior") == "loguniform"]
-    common = [p for p in runs[0] if all(p in r for r in runs)]
-    if not common:
-        raise GlobalfitError("The runs share no parameter to plot.")
-    labels = labels or [f"{Path(d).name} ({load_summary(d)['sampler']['name']})" for d in dirs]
-    return corner_plot([{k: np.asarray(r[k]) for k in common} for r in runs], labels, path,
-                       params=common, log_params=logp)
+    if not dirs:
+        raise GlobalfitError("Nothing to plot: give at least one run folder.")
+    if labels is not None and len(labels) != len(dirs):
+        raise GlobalfitError(f"--labels gives {len(labels)} name(s) for {len(dirs)} run "
+                             "folder(s); give one name per folder.")
+    path = check_output(path)
+    summaries = [load_summary(d) for d in dirs]
+    runs = [Chains.from_run(d) for d in dirs]
+    title = ""
+    if len(runs) == 1:
+        title = summaries[0]["provenance"]["card"].get("title") or runs[0].name
+    elif labels is None:
+        names = [r.name for r in runs]
+        if len(set(names)) < len(names):
+            names = [str(d) for d in dirs]
+        samplers = [s["sampler"]["name"] for s in summaries]
+        labels = ([f"{n} ({s})" for n, s in zip(names, samplers, strict=True)]
+                  if len(set(samplers)) > 1 else names)
+    return corner_plot(runs, path, params=params, legend=labels, title=title)

@@ -4,22 +4,33 @@ Releases are not in the repository. A release is named by its folder (``coherent
 ``oscillation/dune_tdr_globes``, ...) and found, in order, under ``$GLOBALFIT_DATA_DIR`` (a local
 mirror with the same layout; CI points it at ``../shared/data``) or in the pooch cache
 (``globalfit data fetch NAME`` downloads there and checks every file's sha256).
+
+:func:`release_path` checks every file of a release against ``releases.toml`` before its first use
+in a process (hashes are cached by path, size and modification time, so later calls cost
+nothing) and refuses a file that differs; :func:`recording` collects the hashes of what was read,
+for a run's fingerprint and provenance.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from globalfit.errors import DataReleaseMissing, unknown
+from globalfit.errors import DataReleaseCorrupt, DataReleaseMissing, unknown
 
 ENV = "GLOBALFIT_DATA_DIR"
-#: Releases read in this process (recorded in every result's provenance).
+#: Releases read in this process.
 USED: set[str] = set()
+#: sha256 of files already hashed in this process, by (path, size, mtime_ns).
+_HASHES: dict[tuple[str, int, int], str] = {}
+#: Open :func:`recording` collectors: release name -> {file: "sha256:..."}.
+_RECORDERS: list[dict[str, dict[str, str]]] = []
 
 
 @functools.cache
@@ -43,7 +54,8 @@ def _roots() -> list[Path]:
     return roots
 
 
-def _info(name: str) -> dict[str, Any]:
+def release_info(name: str) -> dict[str, Any]:
+    """The entry of release ``name`` in ``releases.toml`` (an unknown name: near names)."""
     rel = releases()
     if name not in rel:
         raise unknown("data release", name, rel)
@@ -52,7 +64,7 @@ def _info(name: str) -> dict[str, Any]:
 
 def locate(name: str) -> Path | None:
     """Folder holding every file of release ``name``, or None."""
-    info = _info(name)
+    info = release_info(name)
     for root in _roots():
         folder = root / info["folder"]
         if all((folder / f).is_file() for f in info["files"]):
@@ -60,30 +72,87 @@ def locate(name: str) -> Path | None:
     return None
 
 
+def _env_note() -> str:
+    """Why ``$GLOBALFIT_DATA_DIR`` did not help: unset, or a folder that does not exist."""
+    env = os.environ.get(ENV)
+    if not env:
+        return f" ({ENV} is not set)"
+    if not Path(env).expanduser().is_dir():
+        return f" ({ENV}={env} is a folder that does not exist)"
+    return ""
+
+
+def file_hash(path: Path, algo: str = "sha256") -> str:
+    """``algo:hexdigest`` of a file, cached in this process by path, size and mtime."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if algo != "sha256" or key not in _HASHES:
+        h = hashlib.new(algo)
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        if algo != "sha256":
+            return f"{algo}:{h.hexdigest()}"
+        _HASHES[key] = h.hexdigest()
+    return f"sha256:{_HASHES[key]}"
+
+
+def verify(name: str, folder: Path) -> dict[str, str]:
+    """The hash of every file of release ``name`` in ``folder``; raises
+    :class:`DataReleaseCorrupt` for the first file that differs from ``releases.toml``."""
+    info = release_info(name)
+    got = {}
+    for f, want in info["files"].items():
+        algo = want.split(":", 1)[0]
+        got[f] = file_hash(folder / f, algo)
+        if got[f] != want:
+            how = (f"'globalfit data fetch {name}'" if info.get("base_url")
+                   else f"a fresh copy from {info['source']}")
+            raise DataReleaseCorrupt(
+                f"Data release {name!r}: {folder / f} has {got[f]} but releases.toml expects "
+                f"{want}; the file is damaged or not the published one, so replace it with "
+                f"{how}.")
+    return got
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[dict[str, dict[str, str]]]:
+    """Collect ``{release: {file: hash}}`` of every release read inside the block."""
+    used: dict[str, dict[str, str]] = {}
+    _RECORDERS.append(used)
+    try:
+        yield used
+    finally:
+        _RECORDERS.remove(used)
+
+
 def release_path(name: str) -> Path:
-    """Folder of release ``name``; raises :class:`DataReleaseMissing` saying how to get it."""
+    """Folder of release ``name``, its files verified against ``releases.toml``; raises
+    :class:`DataReleaseMissing` saying how to get it, or :class:`DataReleaseCorrupt`."""
     folder = locate(name)
     if folder is None:
-        info = _info(name)
+        info = release_info(name)
         raise DataReleaseMissing(
-            f"Data release {name!r} ({info['title']}) is not on this machine: run "
+            f"Data release {name!r} ({info['title']}) is not on this machine{_env_note()}: run "
             f"'globalfit data fetch {name}', or set {ENV} to a folder holding "
             f"{info['folder']}/ (source: {info['source']})."
         )
+    hashes = verify(name, folder)
     USED.add(name)
+    for rec in _RECORDERS:
+        rec[name] = hashes
     return folder
 
 
 def status(name: str) -> dict[str, Any]:
     """Where a release is and whether its files match the registered hashes."""
-    info = _info(name)
+    info = release_info(name)
     folder = locate(name)
     out: dict[str, Any] = {"name": name, "title": info["title"], "path": str(folder) if folder
                            else None, "files": len(info["files"]), "ok": False, "bad": []}
     if folder is not None:
         for f, h in info["files"].items():
-            algo, digest = h.split(":", 1)
-            if hashlib.new(algo, (folder / f).read_bytes()).hexdigest() != digest:
+            if file_hash(folder / f, h.split(":", 1)[0]) != h:
                 out["bad"].append(f)
         out["ok"] = not out["bad"]
     return out
@@ -93,9 +162,15 @@ def fetch(name: str, progress: bool = True) -> Path:
     """Download release ``name`` into the cache with pooch, checking every file's hash."""
     import pooch
 
-    info = _info(name)
-    if locate(name) is not None:
-        return release_path(name)
+    info = release_info(name)
+    folder = locate(name)
+    if folder is not None:
+        try:
+            return release_path(name)
+        except DataReleaseCorrupt:
+            if cache_dir() not in folder.parents:
+                raise
+            # a damaged copy in the cache: pooch downloads the files whose hash differs
     if not info.get("base_url"):
         raise DataReleaseMissing(
             f"Release {name!r} has no direct download: get it from {info['source']} and put its "

@@ -21,6 +21,10 @@ class DataReleaseMissing(GlobalfitError):
     """A likelihood needs a public data release that is not on this machine."""
 
 
+class DataReleaseCorrupt(GlobalfitError):
+    """A file of a data release differs from the hash registered in ``releases.toml``."""
+
+
 def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:
     """Return ' Did you mean a, b?' for the names closest to ``name``, or ''."""
     close = difflib.get_close_matches(name, list(choices), n=n, cutoff=0.5)

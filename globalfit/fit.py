@@ -3,12 +3,23 @@ likelihood's nuisances, jit-compiled, vectorised over batches of points and diff
 
 Points are vectors ``theta`` over :attr:`Fit.parameters` (free parameters, in order), or mappings
 from parameter name to value. A leading batch axis evaluates many points in one vectorised call.
+
+Compilation happens once per *card shape*: the jitted functions take the free-parameter values
+and the values of the parameters the card fixes as runtime inputs, and are shared by every Fit
+of the same model, likelihoods (with their options), free parameters and priors, whatever the
+fixed values. A scan over a fixed mass therefore compiles once per worker process, not once per
+point. Likelihood instances (their set-up: data releases read, responses tabulated) are shared
+the same way.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping, Sequence
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +60,7 @@ class Fit:
         self.likelihoods: list[Likelihood] = []
         for lik in likelihoods:
             if not isinstance(lik, Likelihood):
-                lik = get_likelihood(lik, **dict(opts.get(lik, {})))
+                lik = _shared_likelihood(lik, dict(opts.get(lik, {})))
             self._check_capabilities(lik)
             if any(existing.name == lik.name for existing in self.likelihoods):
                 raise GlobalfitError(f"Likelihood {lik.name!r} is listed twice.")
@@ -124,6 +135,9 @@ class Fit:
                 self.fixed[name] = prior.value
             else:
                 self.priors[name] = prior
+        #: parameters the card fixes: runtime inputs of the compiled functions, so every value
+        #: (each point of a scan) shares one compilation; defaults are compile-time constants
+        self._runtime_fixed: list[str] = list(self.fixed)
         for name, value in defaults.items():
             if name not in given:
                 self.fixed[name] = value
@@ -169,73 +183,38 @@ class Fit:
         except (TypeError, ValueError):
             raise GlobalfitError(f"Parameter {name!r}: scale must be a number.") from None
 
+    def _shape_key(self) -> tuple | None:
+        """What the compiled functions depend on besides the runtime inputs (free-parameter
+        values and the values of the parameters the card fixes): the model, the likelihood
+        instances, the free parameters and their priors, the constant defaults and the ties.
+        None when something in it cannot be compared by value (then nothing is shared)."""
+        try:
+            return (
+                type(self.model).__module__, type(self.model).__qualname__,
+                _canonical(self.model.options),
+                tuple(id(lik) for lik in self.likelihoods),
+                tuple((n, type(self.priors[n]).__qualname__, _canonical(self.priors[n].to_spec()))
+                      for n in self.parameters),
+                tuple(self._runtime_fixed),
+                tuple((k, float(v)) for k, v in self.fixed.items()
+                      if k not in self._runtime_fixed),
+                tuple(sorted((n, o, float(k)) for n, (o, k) in self.tied.items())),
+            )
+        except TypeError:
+            return None
+
     def _build(self) -> None:
-        names = self.parameters
-        model = self.model
-        mnames = model.parameter_names
-        fixed = {k: jnp.asarray(v, float) for k, v in self.fixed.items()}
-        # (likelihood, [(name it reads, global parameter name)])
-        liks = [(lik, [(s, f"{lik.name}.{s}") for s in lik.nuisance_priors()]
-                 + [(s, s) for s in lik.shared_priors()]) for lik in self.likelihoods]
-        priors = [self.priors[n] for n in names]
-
-        tied = dict(self.tied)
-
-        def values(theta):
-            vals = dict(fixed)
-            vals.update({n: theta[i] for i, n in enumerate(names)})
-            vals.update({n: k * vals[other] for n, (other, k) in tied.items()})
-            return vals
-
-        def components(theta):
-            v = values(theta)
-            mp = {k: v[k] for k in mnames}
-            out = [jnp.asarray(lik.loglike(Point(model, mp, {s: v[g] for s, g in sh})),
-                               float).reshape(())
-                   for lik, sh in liks]
-            return jnp.stack(out) if out else jnp.zeros((0,))
-
-        def loglike(theta):
-            return jnp.sum(components(theta))
-
-        def logprior(theta):
-            return sum((p.log_prob(theta[i]) for i, p in enumerate(priors)), jnp.zeros(()))
-
-        def logpost(theta):
-            lp = logprior(theta)
-            return jnp.where(jnp.isfinite(lp), lp + loglike(theta), -jnp.inf)
-
-        def transform(u):
-            return jnp.stack([p.transform(u[..., i]) for i, p in enumerate(priors)], axis=-1)
-
-        def expected(theta):
-            v = values(theta)
-            mp = {k: v[k] for k in mnames}
-            out = {}
-            for lik, sh in liks:
-                try:
-                    out[lik.name] = lik.expected(
-                        Point(model, mp, {s: v[g] for s, g in sh}))
-                except GlobalfitError:
-                    continue
-            return out
-
-        self._values = values
-        chunk = self.CHUNK
-
-        def batched(f):
-            # one compiled call per batch shape: a vmap over chunks of at most CHUNK points,
-            # looped inside XLA (bounded memory; no Python loop over chunks)
-            return jax.jit(lambda xs: jax.lax.map(f, xs, batch_size=chunk))
-
-        self._f = {name: (jax.jit(f), batched(f)) for name, f in
-                   (("components", components), ("loglike", loglike),
-                    ("logprior", logprior), ("logpost", logpost))}
-        self._transform = jax.jit(transform)
-        self._grad = jax.jit(jax.value_and_grad(logpost))
-        self._expected = jax.jit(expected)
-        self.raw_loglike = loglike  # un-jitted, for composing (samplers, benchmarks)
-        self.raw_logpost = logpost
+        self._fixed_values = jnp.asarray([self.fixed[n] for n in self._runtime_fixed], float)
+        key = self._shape_key()
+        compiled = _COMPILED.get(key) if key is not None else None
+        if compiled is None:
+            compiled = _CompiledFit(self)
+            if key is not None:
+                _COMPILED.put(key, compiled)
+        self._c = compiled
+        fixed = self._fixed_values
+        self.raw_loglike = partial(compiled.loglike, fixed=fixed)  # for composing (NUTS, ...)
+        self.raw_logpost = partial(compiled.logpost, fixed=fixed)
 
     # -- evaluation -------------------------------------------------------------------------
     @property
@@ -260,28 +239,53 @@ class Fit:
             return jnp.zeros((0,))
         return jnp.stack([jnp.asarray(point[n], float) for n in self.parameters], axis=-1)
 
-    def _theta(self, x: Any) -> jax.Array:
+    def _theta(self, x: Any) -> Any:
+        """A point or batch as a float64 array: JAX arrays (and tracers) pass through, anything
+        else becomes a NumPy array, which a jitted function takes without a conversion call."""
         if isinstance(x, Mapping):
             return self.vector(x)
         if not isinstance(x, jax.Array):
-            x = jnp.asarray(x, float)
+            x = np.asarray(x, dtype=np.float64)
         if (x.ndim == 0 and self.ndim) or (x.ndim and x.shape[-1] != self.ndim):
             raise GlobalfitError(
                 f"A point needs {self.ndim} values ({', '.join(self.parameters)}), got shape "
                 f"{tuple(x.shape)}.")
         return x
 
-    #: Largest number of points in one vectorised step; bigger batches are mapped over chunks of
-    #: this size inside the compiled call (``jax.lax.map``), which bounds memory. XLA:CPU has been
-    #: seen to stall on one very large vmap (DUNE + T2HK at 2000 points at once).
+    #: Largest number of points in one vectorised call; bigger batches go in chunks of this size.
+    #: A batch is padded to the next power of two (at most CHUNK), so a Fit compiles at most
+    #: log2(CHUNK) + 1 batch shapes whatever the samplers ask for. XLA:CPU has been seen to
+    #: stall on one very large vmap (DUNE + T2HK at 2000 points at once).
     CHUNK = 512
+
+    def _batch(self, f: Callable[..., Any], xs: Any, *args: Any) -> Any:
+        """``f`` over the rows of ``xs`` (n, d) in padded chunks (see :attr:`CHUNK`). NumPy in,
+        NumPy out (no JAX operation, hence no compilation, outside ``f``)."""
+        host = isinstance(xs, np.ndarray)
+        xp = np if host else jnp
+        n = xs.shape[0]
+        outs = []
+        for s in range(0, max(n, 1), self.CHUNK):
+            part = xs[s:s + self.CHUNK] if n else xp.zeros((1,) + xs.shape[1:])
+            m = part.shape[0]
+            size = 1 << (m - 1).bit_length()
+            if size != m:
+                part = xp.concatenate([part, xp.repeat(part[:1], size - m, axis=0)])
+            out = f(part, *args)
+            if host:
+                out = jax.tree_util.tree_map(np.asarray, out)
+            if size != m or not n:
+                out = jax.tree_util.tree_map(lambda o, k=m if n else 0: o[:k], out)
+            outs.append(out)
+        return outs[0] if len(outs) == 1 else jax.tree_util.tree_map(
+            lambda *o: xp.concatenate(o), *outs)
 
     def _call(self, what: str, x: Any) -> jax.Array:
         theta = self._theta(x)
-        single, batched = self._f[what]
+        single, batched = self._c.functions[what]
         if theta.ndim == 1:
-            return single(theta)
-        out = batched(theta.reshape(-1, self.ndim))
+            return single(theta, self._fixed_values)
+        out = self._batch(batched, theta.reshape(-1, self.ndim), self._fixed_values)
         return out.reshape(theta.shape[:-1] + out.shape[1:])
 
     def loglike(self, x: Any) -> jax.Array:
@@ -301,22 +305,52 @@ class Fit:
         return self._call("logpost", x)
 
     def logpost_and_grad(self, x: Any) -> tuple[jax.Array, jax.Array]:
-        return self._grad(self._theta(x))
+        return self._c.logpost_grad(self._theta(x), self._fixed_values)
+
+    def chi2_and_grad(self, x: Any) -> tuple[jax.Array, jax.Array]:
+        """-2 (log L + the log-priors of the nuisance parameters) and its gradient at one point:
+        the profile-likelihood objective (nuisance priors are penalties, model-parameter priors
+        are not; :mod:`globalfit.profile`)."""
+        return self._c.chi2_grad(self._theta(x), self._fixed_values)
 
     def prior_transform(self, u: Any) -> np.ndarray:
-        """Map the unit cube onto the prior (dynesty's prior_transform)."""
-        return np.asarray(self._transform(jnp.asarray(u, float)))
+        """Map the unit cube onto the prior (dynesty's prior_transform); one point or a batch."""
+        u = np.asarray(u, dtype=np.float64)
+        if u.ndim <= 1:
+            return np.asarray(self._c.transform(u))
+        return np.asarray(self._batch(self._c.transform, u.reshape(-1, u.shape[-1]))
+                          ).reshape(u.shape)
+
+    def cube_loglike(self, u: Any) -> Any:
+        """log L at the prior transform of unit-cube point(s) ``u``, in one jitted call: the
+        fast path of the nested samplers, which then run with an identity prior transform.
+        NumPy in, a float (one point) or a NumPy array (a batch, shape ``u.shape[:-1]``) out;
+        a NaN raises :class:`GlobalfitError` naming the likelihood and the point."""
+        u = np.asarray(u, dtype=np.float64)
+        if u.ndim == 1 and u.shape[0] == self.ndim:
+            v = float(np.asarray(self._c.cube_loglike(u, self._fixed_values)))
+            if v != v or v == math.inf:
+                self.check_finite(self.prior_transform(u), v)
+            return v
+        if u.ndim < 1 or u.shape[-1] != self.ndim:
+            raise GlobalfitError(f"A unit-cube point needs {self.ndim} values, got shape "
+                                 f"{tuple(u.shape)}.")
+        flat = u.reshape(-1, self.ndim)
+        out = np.asarray(self._batch(self._c.cube_loglike_batched, flat, self._fixed_values))
+        if not np.all(np.isfinite(out) | (out == -np.inf)):
+            self.check_finite(self.prior_transform(flat), out)
+        return out.reshape(u.shape[:-1])
 
     def point(self, x: Any) -> dict[str, float]:
         """Every parameter's value (free, fixed and defaults) at one point."""
-        v = self._values(self._theta(x))
+        v = self._c.values(self._theta(x), self._fixed_values)
         nuisance_fixed = [k for k in self.fixed if k not in self.model.parameters]
         names = [*self.model.parameter_names, *self.parameters, *nuisance_fixed]
         return {k: float(v[k]) for k in dict.fromkeys(names)}
 
     def expected(self, x: Any) -> dict[str, dict[str, np.ndarray]]:
         """``{likelihood: {sample: expected counts per bin}}`` at one point."""
-        out = self._expected(self._theta(x))
+        out = self._c.expected(self._theta(x), self._fixed_values)
         return jax.tree_util.tree_map(np.asarray, out)
 
     def check_finite(self, theta: Any, value: Any) -> None:
@@ -339,3 +373,152 @@ class Fit:
             "parameters": {n: self.priors[n].to_spec() for n in self.parameters},
             "fixed": dict(self.fixed),
         }
+
+
+# -- sharing set-up and compilations between Fits of one card shape -----------------------------
+class _LRU:
+    """A small least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        self.items[key] = value
+        self.items.move_to_end(key)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        self.items.clear()
+
+
+#: likelihood instances by (name, options, data folder); compiled functions by card shape
+_LIKELIHOODS = _LRU(32)
+_COMPILED = _LRU(16)
+
+
+def clear_caches() -> None:
+    """Forget the shared likelihood instances and compiled functions (the next Fit rebuilds)."""
+    _LIKELIHOODS.clear()
+    _COMPILED.clear()
+
+
+def _canonical(x: Any) -> str:
+    """A JSON text that compares equal exactly when ``x`` does (TypeError if it cannot)."""
+    def plain(v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return {str(k): plain(w) for k, w in v.items()}
+        if isinstance(v, list | tuple):
+            return [plain(w) for w in v]
+        if isinstance(v, np.ndarray):
+            return plain(v.tolist())
+        if isinstance(v, np.generic):
+            return v.item()
+        if v is None or isinstance(v, bool | int | float | str):
+            return v
+        raise TypeError(f"cannot compare {type(v).__name__} by value")
+
+    return json.dumps(plain(x), sort_keys=True)
+
+
+def _shared_likelihood(name: str, options: dict[str, Any]) -> Likelihood:
+    """The registered likelihood ``name`` with ``options``, built once per process (per data
+    folder) and shared by every Fit that asks for the same."""
+    try:
+        key = (name, _canonical(options), os.environ.get("GLOBALFIT_DATA_DIR"))
+    except TypeError:
+        return get_likelihood(name, **options)
+    lik = _LIKELIHOODS.get(key)
+    if lik is None:
+        lik = get_likelihood(name, **options)
+        _LIKELIHOODS.put(key, lik)
+    return lik
+
+
+class _CompiledFit:
+    """The jitted functions of one card shape. Every function takes ``theta`` (free parameters)
+    and ``fixed`` (the values of the parameters the card fixes, in ``Fit._runtime_fixed`` order)."""
+
+    def __init__(self, fit: Fit) -> None:
+        names = list(fit.parameters)
+        model = fit.model
+        mnames = model.parameter_names
+        runtime = list(fit._runtime_fixed)
+        const = {k: jnp.asarray(v, float) for k, v in fit.fixed.items() if k not in runtime}
+        # (likelihood, [(name it reads, global parameter name)])
+        liks = [(lik, [(s, f"{lik.name}.{s}") for s in lik.nuisance_priors()]
+                 + [(s, s) for s in lik.shared_priors()]) for lik in fit.likelihoods]
+        self.likelihoods = list(fit.likelihoods)  # keeps the instances (and their ids) alive
+        priors = [fit.priors[n] for n in names]
+        nuisance = [(i, p) for i, (n, p) in enumerate(zip(names, priors, strict=True))
+                    if n not in model.parameters]
+        tied = dict(fit.tied)
+
+        def values(theta, fixed):
+            vals = dict(const)
+            vals.update({n: fixed[i] for i, n in enumerate(runtime)})
+            vals.update({n: theta[i] for i, n in enumerate(names)})
+            vals.update({n: k * vals[other] for n, (other, k) in tied.items()})
+            return vals
+
+        def points(theta, fixed):
+            v = values(theta, fixed)
+            mp = {k: v[k] for k in mnames}
+            return [(lik, Point(model, mp, {s: v[g] for s, g in sh})) for lik, sh in liks]
+
+        def components(theta, fixed):
+            out = [jnp.asarray(lik.loglike(p), float).reshape(()) for lik, p in
+                   points(theta, fixed)]
+            return jnp.stack(out) if out else jnp.zeros((0,))
+
+        def loglike(theta, fixed):
+            return jnp.sum(components(theta, fixed))
+
+        def logprior(theta, fixed):
+            return sum((p.log_prob(theta[i]) for i, p in enumerate(priors)), jnp.zeros(()))
+
+        def logpost(theta, fixed):
+            lp = logprior(theta, fixed)
+            return jnp.where(jnp.isfinite(lp), lp + loglike(theta, fixed), -jnp.inf)
+
+        def chi2(theta, fixed):
+            pulls = sum((p.log_prob(theta[i]) for i, p in nuisance), jnp.zeros(()))
+            return -2.0 * (loglike(theta, fixed) + pulls)
+
+        def transform(u):
+            if not priors:
+                return jnp.zeros(u.shape)
+            return jnp.stack([p.transform(u[..., i]) for i, p in enumerate(priors)], axis=-1)
+
+        def cube_loglike(u, fixed):
+            return loglike(transform(u), fixed)
+
+        def expected(theta, fixed):
+            out = {}
+            for lik, p in points(theta, fixed):
+                try:
+                    out[lik.name] = lik.expected(p)
+                except GlobalfitError:
+                    continue
+            return out
+
+        def both(f):
+            return jax.jit(f), jax.jit(jax.vmap(f, in_axes=(0, None)))
+
+        self.loglike, self.logpost = loglike, logpost
+        self.values = values
+        self.functions = {name: both(f) for name, f in
+                          (("components", components), ("loglike", loglike),
+                           ("logprior", logprior), ("logpost", logpost))}
+        self.transform = jax.jit(transform)
+        self.cube_loglike, self.cube_loglike_batched = both(cube_loglike)
+        self.logpost_grad = jax.jit(jax.value_and_grad(logpost))
+        self.chi2_grad = jax.jit(jax.value_and_grad(chi2))
+        self.expected = jax.jit(expected)

@@ -14,19 +14,20 @@ arXiv:1902.04029; anesthetic.tension.tension_stats):
     d    = d_A + d_B - d_AB                              (shared constrained dimensions)
     p    = P(chi2_d > d - 2 ln S),  sigma = sqrt(2) erfc^-1(p)
 
-Reweighting (:func:`reweighted_draws`): the dead points of A weighted by L_B estimate the
-posterior of A+B and Z_AB / Z_A = E_{P_A}[L_B] (the importance weights of Cobaya's
-post-processing), with the prior volumes of A's draws, so the same statistics follow.
+Reweighting (``globalfit.samplers.reweight_sampler``): the dead points of A weighted by L_B
+estimate the posterior of A+B and Z_AB / Z_A = E_{P_A}[L_B] (the importance weights of Cobaya's
+post-processing); :func:`run_draws` gives its statistics with the prior volumes of A's draws.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from scipy.special import logsumexp
+
+from globalfit.errors import GlobalfitError
 
 #: The per-run statistics (columns of every table of draws here).
 STATS = ("logZ", "D_KL", "logL_P", "d_G")
@@ -35,39 +36,20 @@ TENSION = ("logR", "logI", "logS", "d", "p", "sigma")
 BITS_PER_NAT = 1.0 / math.log(2.0)
 
 
-def birth_contours(logl: np.ndarray, nlive: np.ndarray) -> np.ndarray:
-    """Birth log-likelihoods that reproduce the live-point count ``nlive[i]`` at each dead point.
+def nested_samples(logl: np.ndarray, logl_birth: np.ndarray, extra: np.ndarray | None = None):
+    """anesthetic ``NestedSamples`` of a nested run's dead points (ln L and birth contours, as
+    posterior.nc keeps them), with ``extra`` (ln L added by reweighting) as a column that follows
+    anesthetic's sorting of the points."""
+    import warnings
 
-    With B_k births up to the k-th death, n_i = B_{i-1} - i, so n_0 points are born at -inf and
-    n_{k+1} - n_k + 1 right after death k (at ln L_k). Dead points of one run are exchangeable
-    for every statistic here, so giving the births in order is exact; this is what anesthetic
-    needs for static and dynamic (varying n_i) dynesty runs alike."""
-    logl = np.asarray(logl, float)
-    nlive = np.asarray(nlive, int)
-    if logl.shape != nlive.shape or logl.ndim != 1 or logl.size == 0:
-        raise ValueError("logl and nlive must be 1-D arrays of one length")
-    counts = np.concatenate([[nlive[0]], np.diff(nlive) + 1])
-    if np.any(counts < 0):
-        raise ValueError("the live-point count falls by more than one between dead points")
-    contour = np.concatenate([[-np.inf], logl[:-1]])
-    return np.repeat(contour, counts)[: logl.size]
-
-
-def nested_samples(weighted: Mapping[str, np.ndarray], names: list[str]):
-    """anesthetic ``NestedSamples`` of a nested run's dead points (``weighted``: samples, logl,
-    nlive; as stored in posterior.nc)."""
     from anesthetic import NestedSamples
 
-    logl = np.asarray(weighted["logl"], float)
-    return NestedSamples(data=np.asarray(weighted["samples"], float), columns=list(names),
-                         logL=logl, logL_birth=birth_contours(logl, weighted["nlive"]))
-
-
-def _volume_logw(weighted: Mapping[str, np.ndarray], nsamples: int, seed: int) -> np.ndarray:
-    """log(L_i dX_i) of ``nsamples`` draws of the prior volumes, shape (N, nsamples)."""
-    ns = nested_samples(weighted, [f"x{i}" for i in range(np.shape(weighted["samples"])[1])])
-    np.random.seed(seed)  # anesthetic draws the volumes from numpy's global generator
-    return np.asarray(ns.logw(nsamples)), np.asarray(ns.logL, float)
+    logl = np.asarray(logl, float)
+    extra = np.zeros(logl.size) if extra is None else np.asarray(extra, float)
+    with warnings.catch_warnings():  # ties at the peak (logL == logL_birth) are dropped
+        warnings.simplefilter("ignore")
+        return NestedSamples(data=extra[:, None], columns=["extra"], logL=logl,
+                             logL_birth=np.asarray(logl_birth, float))
 
 
 def _stats_from_logw(logw: np.ndarray, logl: np.ndarray) -> np.ndarray:
@@ -79,22 +61,25 @@ def _stats_from_logw(logw: np.ndarray, logl: np.ndarray) -> np.ndarray:
     return np.stack([logz, mean - logz, mean, 2.0 * var], axis=-1)
 
 
-def run_draws(weighted: Mapping[str, np.ndarray], nsamples: int = 1000, seed: int = 0
+def run_draws(logl: np.ndarray, logl_birth: np.ndarray | None,
+              logl_base: np.ndarray | None = None, nsamples: int = 1000, seed: int = 0
               ) -> np.ndarray:
-    """Draws of (logZ, D_KL, logL_P, d_G) of one nested run, shape (nsamples, 4)."""
-    logw, logl = _volume_logw(weighted, nsamples, seed)
-    return _stats_from_logw(logw, logl)
+    """Draws of (logZ, D_KL, logL_P, d_G) of one nested run, shape (nsamples, 4), from its
+    dead points' ln L and birth contours.
 
-
-def reweighted_draws(weighted: Mapping[str, np.ndarray], logl_extra: np.ndarray,
-                     nsamples: int = 1000, seed: int = 0) -> tuple[np.ndarray, float]:
-    """Draws of (logZ, D_KL, logL_P, d_G) of A+B from A's dead points and ln L_B at each of them,
-    and the effective sample size of the importance weights (Kish: (sum w)^2 / sum w^2 with
-    w_i = posterior weight of A x L_B)."""
-    logw, logl = _volume_logw(weighted, nsamples, seed)
-    extra = np.asarray(logl_extra, float)
-    stats = _stats_from_logw(logw + extra[:, None], logl + extra)
-    return stats, effective_sample_size(np.asarray(weighted["logwt"], float) + extra)
+    A reweighted run gives ``logl_base``, its base run's ln L (to which ``logl_birth`` belongs),
+    beside ``logl`` = ln L_base + ln L_added: the base's prior volumes with weights
+    L_base L_added dX estimate Z_AB / Z_A = E_{P_A}[L_B]."""
+    if logl_birth is None:
+        raise GlobalfitError("This run has no nested-sampling birth contours (not a nested "
+                             "run, or a result of an older globalfit): no evidence statistics.")
+    logl = np.asarray(logl, float)
+    base = logl if logl_base is None else np.asarray(logl_base, float)
+    ns = nested_samples(base, logl_birth, logl - base)
+    np.random.seed(seed)  # anesthetic draws the volumes from numpy's global generator
+    logw = np.asarray(ns.logw(nsamples))  # (N, nsamples): ln(L_base dX), in ns's order
+    extra = np.asarray(ns["extra"], float)
+    return _stats_from_logw(logw + extra[:, None], np.asarray(ns.logL, float) + extra)
 
 
 def effective_sample_size(logw: np.ndarray) -> float:

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 
 from globalfit.errors import GlobalfitError, unknown
 from globalfit.models.base import Model, Point
+from globalfit.schema import check_like
 from priors import Prior, prior_from_spec
 
 
@@ -52,21 +53,30 @@ class Likelihood:
     validity: ClassVar[str] = ""
     #: TOML data card next to the module, or None.
     card_file: ClassVar[str | None] = None
-    #: Keyword options and their defaults; run-card keys under ``[likelihoods.NAME]``.
+    #: Keyword options and their defaults; run-card keys under ``[likelihoods.NAME]``. A default
+    #: also types its option (``globalfit.schema.check_like``: a number, a whole number, a bool,
+    #: a string, a list like the default's items, a table; a None default accepts anything).
     options: ClassVar[Mapping[str, Any]] = {}
     #: True for the projection of a future experiment or run (DUNE, T2HK, HL-LHC), False for a
     #: measurement; a combination holding any projection is a projection (architecture.md).
     projection: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
+        from globalfit.data import recording
+
         for key in options:
             if key not in self.options:
                 raise unknown(f"option of likelihood {self.name!r}", key, self.options)
+            options[key] = check_like(options[key], self.options[key],
+                                      f"Likelihood {self.name!r} option {key}")
         self.config: dict[str, Any] = {**self.options, **options}
         self.card: dict[str, Any] = (
             load_data_card(self.card_path()) if self.card_file is not None else {}
         )
-        self.setup()
+        with recording() as used:
+            self.setup()
+        #: ``{release: {file: "sha256:..."}}`` of the data releases this likelihood read.
+        self.releases_read: dict[str, dict[str, str]] = used
 
     @classmethod
     def card_path(cls) -> Path:
@@ -102,6 +112,14 @@ class Likelihood:
             raise GlobalfitError(
                 f"Likelihood {self.name!r} applies for {lo:g} {unit} <= {param} <= {hi:g} {unit}; "
                 f"the card asks for [{a:g}, {b:g}] {unit}.")
+
+    def require_parameters(self, model: Model, names: list[str], option: str) -> None:
+        """Refuse names in option ``option`` that are not parameters of ``model`` (for
+        likelihoods that read named model parameters, e.g. the analytic test likelihoods)."""
+        for n in names:
+            if n not in model.parameters:
+                raise unknown(f"parameter of model {model.name!r} in option {option!r} of "
+                              f"likelihood {self.name!r}:", str(n), model.parameter_names)
 
     def is_projection(self) -> bool:
         """Whether this configured likelihood is a projection; options can make a measurement's

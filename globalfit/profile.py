@@ -10,24 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 from scipy.optimize import minimize
 
 from globalfit.errors import GlobalfitError
-
-
-def _objective(fit: Any):
-    model_params = set(fit.model.parameter_names)
-    penalties = [(i, p) for i, (n, p) in enumerate((n, fit.priors[n]) for n in fit.parameters)
-                 if n not in model_params]
-
-    def chi2(theta):
-        lp = sum((p.log_prob(theta[i]) for i, p in penalties), jnp.zeros(()))
-        return -2.0 * (fit.raw_loglike(theta) + lp)
-
-    return jax.jit(jax.value_and_grad(chi2))
 
 
 def profile_chi2(fit: Any, param: str, grid: np.ndarray, start: np.ndarray | None = None
@@ -38,7 +24,7 @@ def profile_chi2(fit: Any, param: str, grid: np.ndarray, start: np.ndarray | Non
     if param not in fit.parameters:
         raise GlobalfitError(f"Cannot profile {param!r}: it is not a free parameter of the fit.")
     k = fit.parameters.index(param)
-    f = _objective(fit)
+    f = fit.chi2_and_grad  # compiled once per card shape (fit.py)
     others = [i for i in range(fit.ndim) if i != k]
     bounds = []
     for i in others:
@@ -55,14 +41,14 @@ def profile_chi2(fit: Any, param: str, grid: np.ndarray, start: np.ndarray | Non
                 t = theta.copy()
                 t[others] = y
                 t[k] = x
-                v, g = f(jnp.asarray(t))
+                v, g = f(t)
                 return float(v), np.asarray(g)[others]
 
             res = minimize(fun, theta[others], jac=True, method="L-BFGS-B", bounds=bounds)
             theta[others] = res.x
             chi2[j] = res.fun
         else:
-            chi2[j] = float(f(jnp.asarray(theta))[0])
+            chi2[j] = float(f(theta)[0])
         points[j] = theta
     return chi2, points
 

@@ -57,6 +57,6 @@ def likelihood_class(name: str) -> type[Likelihood]:
     return cls
 
 
-def get_likelihood(name: str, **options: Any) -> Likelihood:
+def get_likelihood(name: str, /, **options: Any) -> Likelihood:
     """Build the likelihood ``name`` with its keyword ``options``."""
     return likelihood_class(name)(**options)

@@ -2,17 +2,15 @@
 
 Every file is written to a temporary name and renamed, and summary.json is written last: a folder
 without summary.json is not a finished result (an interrupted run leaves only its checkpoint).
+The folder's life (lock, fingerprint, staging, resume) is ``globalfit.run_folder``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import platform
 import subprocess
 import warnings
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,26 +18,21 @@ from typing import Any
 import numpy as np
 
 from globalfit.card import RunCard
+from globalfit.convergence import verdict
 from globalfit.errors import GlobalfitError
+from globalfit.run_folder import (
+    SUMMARY,
+    Fingerprint,
+    atomic_write,
+    is_finished,
+    plain,
+    read_summary,
+)
 from globalfit.samplers.base import SamplerOutput
 
-SUMMARY = "summary.json"
 POSTERIOR = "posterior.nc"
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary sibling of ``path``, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def is_finished(run_dir: Path) -> bool:
-    return (Path(run_dir) / SUMMARY).is_file()
+CORNER = "corner.png"
+__all__ = ["POSTERIOR", "SUMMARY", "atomic_write", "is_finished", "load_summary", "write_run"]
 
 
 def parameter_summary(x: np.ndarray) -> dict[str, Any]:
@@ -109,15 +102,12 @@ def _git_commit() -> str | None:
         return None
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def provenance(fit: Any, card: RunCard, seed: Any) -> dict[str, Any]:
+def provenance(fp: Fingerprint, card: RunCard, seed: Any) -> dict[str, Any]:
+    """Versions, the card as run, the fingerprint of the resolved run and the hashes of the data
+    actually read (computed from the files, not copied from ``releases.toml``)."""
     import jax
 
     from globalfit import __version__
-    from globalfit.data import USED, releases
 
     libs = {}
     for lib in ("jax", "jaxlib", "numpyro", "dynesty", "arviz", "numpy", "scipy", "particle"):
@@ -125,15 +115,12 @@ def provenance(fit: Any, card: RunCard, seed: Any) -> dict[str, Any]:
             libs[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             libs[lib] = None
-    cards = {}
-    for lik in fit.likelihoods:
-        if lik.card_file:
-            cards[lik.name] = "sha256:" + _sha256(lik.card_path())
     return {
         "package_version": __version__, "git_commit": _git_commit(), "card": card.raw,
         "card_path": str(card.path) if card.path else None,
-        "data_hashes": {"data_cards": cards,
-                        "releases": {r: releases()[r]["files"] for r in sorted(USED)}},
+        "fingerprint": fp.digest, "resolved": fp.content,
+        "data_hashes": {"data_cards": fp.content["data"]["cards"],
+                        "releases": fp.content["data"]["releases"]},
         "library_versions": libs, "python": platform.python_version(),
         "device": f"{jax.default_backend()}: {', '.join(str(d) for d in jax.devices())}",
         "seed": seed,
@@ -164,8 +151,8 @@ def build_inference_data(fit: Any, out: SamplerOutput, nprior: int = 2000):
         w = out.weighted
         ds = xr.Dataset(
             {**{n: ("sample", w["samples"][:, i]) for i, n in enumerate(names)},
-             "logwt": ("sample", w["logwt"]), "logl": ("sample", w["logl"]),
-             **({"nlive": ("sample", w["nlive"])} if "nlive" in w else {})},
+             **{k: ("sample", np.asarray(w[k]))
+                for k in ("logwt", "logl", "logl_birth", "logl_base") if k in w}},
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -190,20 +177,30 @@ def best_fit(fit: Any, out: SamplerOutput) -> dict[str, Any]:
 
 
 def write_run(run_dir: Path, fit: Any, card: RunCard, out: SamplerOutput,
+              fingerprint: Fingerprint | None = None, segments: int = 1,
               corner: bool = True) -> dict[str, Any]:
-    """Write posterior.nc, corner.png and (last) summary.json into ``run_dir``."""
+    """Write posterior.nc, corner.png and (last) summary.json into ``run_dir``. ``out.wall_time``
+    is the run's total (every kept segment); ``segments`` counts the resumes plus one."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    fp = fingerprint or Fingerprint.of(fit, card)
     idata = build_inference_data(fit, out)
     atomic_write(run_dir / POSTERIOR, lambda p: idata.to_netcdf(str(p), engine="h5netcdf"))
+    files = [POSTERIOR]
     flat = out.samples.reshape(-1, fit.ndim)
+    diagnostics = plain({"ess": out.diagnostics.get("ess"),
+                         "r_hat": out.diagnostics.get("r_hat"),
+                         "divergences": out.diagnostics.get("divergences"),
+                         **{k: v for k, v in out.diagnostics.items()
+                            if k not in ("ess", "r_hat", "divergences")}})
     summary = {
         "model": {"name": fit.model.name, "options": fit.model.options},
-        "likelihoods": {lik.name: {"config": _jsonable(lik.config), "citation": lik.citation}
+        "likelihoods": {lik.name: {"config": plain(lik.config), "citation": lik.citation}
                         for lik in fit.likelihoods},
-        "sampler": {"name": out.sampler, "settings": _jsonable(out.settings),
+        "sampler": {"name": out.sampler, "settings": plain(out.settings),
                     "seed": out.settings.get("seed"), "wall_time_s": out.wall_time,
-                    "likelihood_calls": out.ncall},
+                    "segments": segments, "likelihood_calls": out.ncall},
+        "convergence": verdict(diagnostics),
         "evidence": ({"logz": out.logz, "logz_err": out.logz_err} if out.logz is not None
                      else None),
         "priors": {n: fit.priors[n].to_spec() for n in fit.parameters},
@@ -211,25 +208,32 @@ def write_run(run_dir: Path, fit: Any, card: RunCard, out: SamplerOutput,
         "tied": {n: {"same_as": o, "scale": k} for n, (o, k) in fit.tied.items()},
         "parameters": {n: parameter_summary(flat[:, i]) for i, n in enumerate(fit.parameters)},
         "best_fit": best_fit(fit, out),
-        "diagnostics": _jsonable({"ess": out.diagnostics.get("ess"),
-                                  "r_hat": out.diagnostics.get("r_hat"),
-                                  "divergences": out.diagnostics.get("divergences"),
-                                  **{k: v for k, v in out.diagnostics.items()
-                                     if k not in ("ess", "r_hat", "divergences")}}),
-        "provenance": provenance(fit, card, out.settings.get("seed")),
+        "diagnostics": diagnostics,
+        "provenance": provenance(fp, card, out.settings.get("seed")),
     }
     if corner and fit.ndim >= 1:
-        from globalfit.plots import corner_plot
-
-        corner_plot([load_samples_from(idata, fit.parameters)], [card.title or run_dir.name],
-                    run_dir / "corner.png", log_params=_log_params(fit))
-    text = json.dumps(_jsonable(summary), indent=2, allow_nan=True)
+        if write_corner(idata, plain(summary), run_dir, card.title):
+            files.append(CORNER)
+    summary["files"] = [*files, SUMMARY]
+    summary = plain(summary)
+    text = json.dumps(summary, indent=2, allow_nan=False)
     atomic_write(run_dir / SUMMARY, lambda p: p.write_text(text))
     return summary
 
 
-def _log_params(fit: Any) -> list[str]:
-    return [n for n in fit.parameters if fit.priors[n].kind == "loguniform"]
+def write_corner(idata: Any, summary: dict[str, Any], run_dir: Path, title: str = "") -> bool:
+    """The run's corner.png (globalfit.plots); whether it was written. A plot that fails does
+    not cost the result: it warns, and ``globalfit plot DIR`` can draw it later."""
+    from globalfit.chains import Chains
+    from globalfit.plots import corner_plot
+
+    try:
+        corner_plot([Chains.from_idata(idata, summary, run_dir.name)], run_dir / CORNER,
+                    title=title or run_dir.name)
+    except Exception as exc:  # any failure: the samples are worth more than the figure
+        warnings.warn(f"No corner.png for {run_dir}: {type(exc).__name__}: {exc}", stacklevel=2)
+        return False
+    return True
 
 
 def load_samples_from(idata: Any, names: list[str] | None = None) -> dict[str, np.ndarray]:
@@ -239,10 +243,8 @@ def load_samples_from(idata: Any, names: list[str] | None = None) -> dict[str, n
 
 
 def load_summary(run_dir: str | Path) -> dict[str, Any]:
-    path = Path(run_dir) / SUMMARY
-    if not path.is_file():
-        raise GlobalfitError(f"{run_dir} holds no finished result (no {SUMMARY}).")
-    return json.loads(path.read_text())
+    """The summary of a finished result (one sentence if there is none or it is damaged)."""
+    return read_summary(run_dir)
 
 
 def load_samples(run_dir: str | Path) -> dict[str, np.ndarray]:
@@ -250,40 +252,12 @@ def load_samples(run_dir: str | Path) -> dict[str, np.ndarray]:
     import arviz as az
 
     load_summary(run_dir)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        idata = az.from_netcdf(str(Path(run_dir) / POSTERIOR), engine="h5netcdf")
-    return load_samples_from(idata)
-
-
-def load_nested(run_dir: str | Path) -> dict[str, np.ndarray] | None:
-    """The weighted dead points of a finished nested run (``samples`` (N, ndim), ``logwt``,
-    ``logl``, ``nlive`` where recorded, and the parameter ``names``), or None for other samplers."""
-    import xarray as xr
-
-    load_summary(run_dir)
     path = Path(run_dir) / POSTERIOR
     try:
-        ds = xr.open_dataset(str(path), group="nested_samples", engine="h5netcdf")
-    except OSError:
-        return None
-    with ds:
-        names = [n for n in ds.data_vars if n not in ("logwt", "logl", "nlive")]
-        out = {k: np.asarray(ds[k]) for k in ("logwt", "logl", "nlive") if k in ds}
-        out["samples"] = np.stack([np.asarray(ds[n]) for n in names], axis=-1)
-    out["names"] = names
-    return out
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, np.generic):
-        return x.item()
-    if hasattr(x, "item") and getattr(x, "shape", None) == ():
-        return x.item()
-    return x
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            idata = az.from_netcdf(str(path), engine="h5netcdf")
+        return load_samples_from(idata)
+    except (OSError, ValueError, KeyError, AttributeError) as exc:
+        raise GlobalfitError(f"{path} cannot be read ({type(exc).__name__}); rerun the card "
+                             "with --force to replace it.") from None

@@ -17,7 +17,8 @@ import numpy as np
 from globalfit.card import RunCard
 from globalfit.errors import GlobalfitError
 from globalfit.executors import Executor, get_executor
-from globalfit.results import atomic_write, is_finished, load_summary
+from globalfit.results import load_summary
+from globalfit.run_folder import Fingerprint, atomic_write, is_finished, plain
 
 _FUNC = re.compile(r"^\s*(logspace|linspace|geomspace)\(([^)]*)\)\s*$")
 
@@ -42,11 +43,21 @@ def parse_over(spec: str) -> tuple[str, np.ndarray]:
             "comma-separated list.") from None
     if arr.size == 0:
         raise GlobalfitError("--over gives no values.")
-    return name, arr
+    if not np.all(np.isfinite(arr)):
+        raise GlobalfitError(f"--over {name}: every value must be finite, got {values!r}.")
+    # one point per folder: values that share a folder name (equal to 6 digits) are merged
+    merged: dict[str, float] = {}
+    for v in np.sort(arr):
+        merged.setdefault(point_name(name, float(v)), float(v))
+    return name, np.array(list(merged.values()))
+
+
+def point_name(param: str, value: float) -> str:
+    return f"{param}={value:.6g}"
 
 
 def point_dir(base: Path, param: str, value: float) -> Path:
-    return base / "points" / f"{param}={value:.6g}"
+    return base / "points" / point_name(param, value)
 
 
 def _run_point(task: dict[str, Any]) -> dict[str, Any]:
@@ -58,14 +69,25 @@ def _run_point(task: dict[str, Any]) -> dict[str, Any]:
 
     card = RunCard.from_dict(task["raw"], Path(task["card_path"]) if task["card_path"] else None)
     out = Path(task["dir"])
-    if not is_finished(out):
-        run_card(card, out=out, progress=False, force=True)
+    fit = Fit.from_card(card)
+    fp = Fingerprint.of(fit, card)
+    if not is_finished(out, fp):  # a finished point of another card is rerun (and replaced)
+        run_card(card, out=out, progress=False, force=True, resume="auto", fit=fit)
     prof_path = out / "profile.json"
-    if not prof_path.exists():
-        fit = Fit.from_card(card)
+    if _read_profile(prof_path).get("fingerprint") != fp.digest:
         bounds = {c: profile_upper_limit(fit, c) for c in task["couplings"]}
-        atomic_write(prof_path, lambda p: p.write_text(json.dumps(bounds)))
+        text = json.dumps(plain({"fingerprint": fp.digest, "bounds": bounds}))
+        atomic_write(prof_path, lambda p: p.write_text(text))
     return {"dir": str(out)}
+
+
+def _read_profile(path: Path) -> dict[str, Any]:
+    """A point's profile bounds (``{"fingerprint", "bounds"}``; None where no bound exists)."""
+    try:
+        prof = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return prof if isinstance(prof, dict) and isinstance(prof.get("bounds"), dict) else {}
 
 
 def run_scan(card_path: str | Path, over: str, out: str | Path | None = None, jobs: int = 1,
@@ -94,48 +116,56 @@ def run_scan(card_path: str | Path, over: str, out: str | Path | None = None, jo
         tasks.append({"raw": raw, "card_path": str(card.path) if card.path else None,
                       "dir": str(point_dir(base, param, v)), "couplings": couplings,
                       "value": float(v)})
-    todo = [t for t in tasks if not (is_finished(Path(t["dir"]))
-                                     and (Path(t["dir"]) / "profile.json").exists())]
+    # every point goes to a worker, which skips it if its folder holds this point's result
+    done = sum(is_finished(Path(t["dir"])) for t in tasks)
     executor = executor or get_executor(jobs)
-    if todo:
-        from rich.progress import Progress
+    from rich.progress import Progress
 
-        with Progress(disable=not progress, transient=False) as bar:
-            task_id = bar.add_task(f"scan {param} ({len(tasks) - len(todo)} done before)",
-                                   total=len(todo))
-            for _item, _res in executor.map(_run_point, todo):
-                bar.advance(task_id)
-    return write_scan_table(base, param, values, couplings, card.title)
+    with Progress(disable=not progress, transient=False) as bar:
+        task_id = bar.add_task(f"scan {param} ({done} finished before)", total=len(tasks))
+        for _item, _res in executor.map(_run_point, tasks):
+            bar.advance(task_id)
+    projection = any(lik.is_projection() for lik in probe.likelihoods)
+    return write_scan_table(base, param, values, couplings, card.title, projection)
 
 
 def write_scan_table(base: Path, param: str, values: np.ndarray, couplings: list[str],
-                     title: str = "") -> Path:
-    from globalfit.plots import exclusion_plot
+                     title: str = "", projection: bool = False) -> Path:
+    from globalfit.labels import labels_for_summary, math
+    from globalfit.plots import ExclusionCurve, exclusion_plot
 
     rows = []
     for v in values:
         d = point_dir(base, param, v)
         summ = load_summary(d)
-        prof = json.loads((d / "profile.json").read_text())
+        prof = _read_profile(d / "profile.json")["bounds"]
+        conv = summ.get("convergence", {})
         for c in couplings:
             # A coupling whose profile never reaches Delta chi2 = 3.84 inside its prior is not
             # constrained there: its Bayesian "limit" is the prior's, marked and not plotted.
+            bound = np.nan if prof.get(c) is None else float(prof[c])
             rows.append({param: float(v), "coupling": c,
                          "upper95_bayes": summ["parameters"][c]["upper95"],
-                         "upper_profile_dchi2_3.84": prof[c],
-                         "constrained": bool(np.isfinite(prof[c]))})
+                         "upper_profile_dchi2_3.84": bound,
+                         "constrained": bool(np.isfinite(bound)),
+                         "converged": conv.get("converged"),
+                         "convergence_issues": "; ".join(conv.get("reasons", []))})
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]))
     w.writeheader()
     w.writerows(rows)
     atomic_write(base / "scan.csv", lambda p: p.write_text(buf.getvalue()))
-    curves = {}
+    labels = labels_for_summary(summ, [param, *couplings])
+    curves = []
     for c in couplings:
-        curves[f"{c} Bayesian 95%"] = [r["upper95_bayes"] if r["constrained"] else np.nan
-                                       for r in rows if r["coupling"] == c]
-        curves[f"{c} profile Δχ²=3.84"] = [r["upper_profile_dchi2_3.84"] for r in rows
-                                             if r["coupling"] == c]
-    unit = " [GeV]" if param.startswith("m_") else ""
-    exclusion_plot(values, curves, base / "scan.png", xlabel=param + unit,
-                   ylabel="95% upper limit", title=title)
+        mine = [r for r in rows if r["coupling"] == c]
+        curves += [
+            ExclusionCurve(values, [r["upper95_bayes"] if r["constrained"] else np.nan
+                                    for r in mine], math(labels[c]), "bayesian", projection),
+            ExclusionCurve(values, [r["upper_profile_dchi2_3.84"] for r in mine],
+                           math(labels[c]), "profile", projection),
+        ]
+    exclusion_plot(curves, base / "scan.png", xlabel=math(labels[param]),
+                   ylabel="95% upper limit on the coupling", title=title,
+                   note="projection" if projection else "")
     return base

@@ -41,6 +41,9 @@ def prior_from_spec(name: str, spec: Any, model: str | None = None, prior_set: s
     kind = spec.pop("prior", None)
     if kind is None:
         raise GlobalfitError(f"Parameter {name!r} needs 'prior = ...' or 'value = ...'.")
+    if not isinstance(kind, str):
+        raise GlobalfitError(f"Parameter {name!r}: prior must be a name such as \"uniform\", "
+                             f"not {kind!r}.")
     if kind == "default":
         if model is None:
             raise GlobalfitError(f"Parameter {name!r}: prior 'default' needs a model.")
@@ -55,6 +58,8 @@ def prior_from_spec(name: str, spec: Any, model: str | None = None, prior_set: s
     if missing:
         raise GlobalfitError(f"The {kind} prior of {name!r} needs {', '.join(missing)}.")
     try:
+        if any(isinstance(spec[k], bool) for k in want):
+            raise TypeError
         return FAMILIES[kind](**{k: float(spec[k]) for k in want})
     except (TypeError, ValueError):
         raise GlobalfitError(f"The {kind} prior of {name!r} needs numbers for "

@@ -20,6 +20,13 @@ from globalfit.errors import GlobalfitError, unknown
 FLAVOURS = ("e", "mu", "tau")
 #: Fermion order of the first axis of ``eps_vector``: electron, up quark, down quark.
 FERMIONS = ("e", "u", "d")
+#: LaTeX of the flavour indices, same order as FLAVOURS.
+FLAVOUR_TEX = ("e", r"\mu", r"\tau")
+
+
+def flavour_pair_tex(a: int, b: int) -> str:
+    r"""LaTeX of the flavour index pair (a, b), e.g. (0, 1) -> ``e\mu``."""
+    return FLAVOUR_TEX[a] + FLAVOUR_TEX[b]
 
 CAPABILITIES = ("eps_vector", "eps_matter", "zprime_couplings", "scalar_couplings")
 
@@ -33,6 +40,8 @@ class ParameterSpec:
     hi: float = math.inf
     unit: str = ""
     doc: str = ""
+    #: LaTeX symbol for plots and exported chains (without $), units in brackets; the one place
+    #: a model's parameter labels are declared (globalfit.labels reads it)
     latex: str = ""
 
 
@@ -63,6 +72,9 @@ class Model:
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[str]]
     doc: ClassVar[str] = ""
+    #: True when eps_vector(q2) is the same for every q2 (contact interactions): a likelihood
+    #: may then evaluate eps once and contract its q2 grid at set-up (COHERENT does)
+    eps_q2_independent: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         if options:

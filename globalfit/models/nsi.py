@@ -13,7 +13,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from globalfit.models.base import FERMIONS, FLAVOURS, Model, ParameterSpec
+from globalfit.models.base import FERMIONS, FLAVOURS, Model, ParameterSpec, flavour_pair_tex
 
 DIAGONAL = ("ee", "mumu", "tautau")
 OFF_DIAGONAL = ("emu", "etau", "mutau")
@@ -32,6 +32,7 @@ class NSIModel(Model):
     name = "nsi"
     capabilities = frozenset({"eps_vector", "eps_matter"})
     doc = "Generic vector NSI eps^{fV}_{ab}, f in e,u,d; q2-independent (contact interaction)."
+    eps_q2_independent = True
 
     def _parameters(self) -> dict[str, ParameterSpec]:
         out: dict[str, ParameterSpec] = {}
@@ -42,13 +43,13 @@ class NSIModel(Model):
                     0.0,
                     doc=f"vector NSI of nu_{FLAVOURS[a]}-nu_{FLAVOURS[b]} with {f}"
                     + (" (signed modulus)" if a != b else ""),
-                    latex=rf"\epsilon^{{{f}V}}_{{{ab}}}",
+                    latex=rf"\varepsilon^{{{f}V}}_{{{flavour_pair_tex(a, b)}}}",
                 )
         for f in FERMIONS:
             for ab in OFF_DIAGONAL:
                 out[f"phi_{ab}_{f}"] = ParameterSpec(
                     0.0, 0.0, 2 * math.pi, "rad", f"phase of eps_{ab}_{f}",
-                    rf"\phi^{{{f}}}_{{{ab}}}",
+                    rf"\phi^{{{f}}}_{{{flavour_pair_tex(*_INDEX[ab])}}}",
                 )
         return out
 

@@ -7,7 +7,13 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from globalfit.models.base import FLAVOURS, Model, ParameterSpec, ScalarCouplings
+from globalfit.models.base import (
+    FLAVOURS,
+    Model,
+    ParameterSpec,
+    ScalarCouplings,
+    flavour_pair_tex,
+)
 
 #: Independent entries of the symmetric coupling matrix and their (a, b) indices.
 PAIRS = {"ee": (0, 0), "emu": (0, 1), "etau": (0, 2), "mumu": (1, 1), "mutau": (1, 2),
@@ -24,8 +30,8 @@ class ScalarModel(Model):
     def _parameters(self) -> dict[str, ParameterSpec]:
         out = {
             f"lambda_{ab}": ParameterSpec(
-                0.0, -10.0, 10.0, "",
-                f"phi coupling to nu_{FLAVOURS[i]} nu_{FLAVOURS[j]}", rf"\lambda_{{{ab}}}"
+                0.0, -10.0, 10.0, "", f"phi coupling to nu_{FLAVOURS[i]} nu_{FLAVOURS[j]}",
+                rf"\lambda_{{{flavour_pair_tex(i, j)}}}",
             )
             for ab, (i, j) in PAIRS.items()
         }

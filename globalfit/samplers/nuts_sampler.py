@@ -1,29 +1,58 @@
-"""Hamiltonian Monte Carlo (NUTS) with numpyro: several chains, divergences, ESS and R-hat."""
+"""Hamiltonian Monte Carlo (NUTS) with numpyro: several chains, divergences, ESS and R-hat,
+checkpoint and resume.
+
+numpyro's ``MCMC.warmup`` adapts step size and mass matrix; the draws are then taken by one
+compiled NUTS transition per chain in chunks of ``chunk`` draws. After warmup and after each
+chunk the chains' state (position, adapted step size and mass matrix, random key) and the draws so
+far go to ``run_dir/checkpoint/nuts.pkl``. A chunk continues exactly where the last one stopped,
+so a resumed run gives the same draws as an uninterrupted one. A kill during warmup restarts
+warmup.
+"""
 
 from __future__ import annotations
 
+import pickle
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro
-from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
 from numpyro.infer import MCMC, NUTS, init_to_median, init_to_sample, init_to_uniform
 
-from globalfit.card import RunCard
-from globalfit.errors import GlobalfitError, unknown
-from globalfit.samplers.base import SamplerOutput
+from globalfit.errors import GlobalfitError
+from globalfit.samplers.base import PlainProgress, SamplerOutput, interactive
+from globalfit.schema import Setting, check_settings
 
-DEFAULTS = {"chains": 4, "warmup": 1000, "samples": 1000, "target_accept": 0.9,
-            "max_tree_depth": 10, "chain_method": "sequential", "seed": 1, "init": "median"}
+if TYPE_CHECKING:
+    from globalfit.card import RunCard
+
 INITS = {"median": init_to_median, "uniform": init_to_uniform, "sample": init_to_sample}
+EXTRA_FIELDS = ("diverging", "num_steps", "accept_prob", "energy")
+STAT_NAMES = {"diverging": "diverging", "num_steps": "tree_size", "accept_prob": "acceptance_rate",
+              "energy": "energy"}
+
+#: Run-card settings of ``[sampler] name = "nuts"``.
+SETTINGS: dict[str, Setting] = {
+    "chains": Setting(4, "int", min=1, max=256),
+    "warmup": Setting(1000, "int", min=0, doc="adaptation steps per chain"),
+    "samples": Setting(1000, "int", min=1, doc="draws per chain"),
+    "target_accept": Setting(0.9, "float", min=0.01, max=0.999),
+    "max_tree_depth": Setting(10, "int", min=1, max=20),
+    "chain_method": Setting("sequential", "str", choices=("sequential", "vectorized")),
+    "seed": Setting(1, "int", min=0, max=2**32 - 1),
+    "init": Setting("median", "str", choices=tuple(INITS)),
+    "chunk": Setting(100, "int", min=1, result=False,
+                     doc="draws per chain between checkpoints"),
+}
 
 
 def settings_for(card_sampler: dict[str, Any]) -> dict[str, Any]:
-    return {**DEFAULTS, **{k: v for k, v in card_sampler.items() if k != "name"}}
+    """Every setting, checked against :data:`SETTINGS`."""
+    return check_settings(SETTINGS, {k: v for k, v in card_sampler.items() if k != "name"},
+                          "sampler 'nuts'")
 
 
 def numpyro_model(fit: Any):
@@ -44,44 +73,130 @@ def numpyro_model(fit: Any):
     return model
 
 
-def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: bool = True
-        ) -> SamplerOutput:
-    """Run NUTS on ``fit`` (``resume`` is accepted and ignored: NUTS runs are short and restart)."""
+def _save(path: Path, state: Any, draws: dict[str, list[np.ndarray]], done: int) -> None:
+    from globalfit.run_folder import atomic_write
+
+    blob = pickle.dumps({"state": jax.device_get(state), "draws": draws, "done": done})
+    atomic_write(path, lambda p: p.write_bytes(blob))
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        return pickle.loads(path.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError) as exc:
+        raise GlobalfitError(f"The checkpoint {path} cannot be read ({type(exc).__name__}); "
+                             "start afresh with --force.") from None
+
+
+def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
+        progress: bool = True) -> SamplerOutput:
+    """Run NUTS on ``fit``, checkpointing after warmup and after every chunk of draws."""
     s = settings_for(card.sampler)
     if fit.ndim == 0:
         raise GlobalfitError("Nothing to sample: every parameter of the card is fixed.")
-    if s["init"] not in INITS:
-        raise unknown("NUTS init strategy", s["init"], INITS)
-    if s["chain_method"] not in ("sequential", "vectorized", "parallel"):
-        raise unknown("NUTS chain_method", s["chain_method"], ("sequential", "vectorized"))
+    ckpt = run_dir / "checkpoint" / "nuts.pkl"
+    if resume and not ckpt.exists():
+        raise GlobalfitError(f"Nothing to resume: {ckpt} does not exist.")
+    ckpt.parent.mkdir(parents=True, exist_ok=True)
     kernel = NUTS(numpyro_model(fit), target_accept_prob=float(s["target_accept"]),
                   max_tree_depth=int(s["max_tree_depth"]), init_strategy=INITS[s["init"]]())
-    mcmc = MCMC(kernel, num_warmup=int(s["warmup"]), num_samples=int(s["samples"]),
-                num_chains=int(s["chains"]), chain_method=s["chain_method"],
-                progress_bar=progress)
+    chains, total, chunk = int(s["chains"]), int(s["samples"]), int(s["chunk"])
+    mcmc = MCMC(kernel, num_warmup=int(s["warmup"]), num_samples=total, num_chains=chains,
+                chain_method=s["chain_method"], progress_bar=False)
+    key = jax.random.PRNGKey(int(s["seed"]))
+    say = PlainProgress(every=0.0 if interactive() else None) if progress else None
     t0 = time.perf_counter()
-    mcmc.run(jax.random.PRNGKey(int(s["seed"])),
-             extra_fields=("diverging", "num_steps", "accept_prob", "energy"))
+    if resume:
+        saved = _load(ckpt)
+        kernel.init(key, int(s["warmup"]), None, (), {})  # builds the kernel's functions
+        state, draws, done = saved["state"], saved["draws"], int(saved["done"])
+    else:
+        if say:
+            say(f"nuts: warmup, {s['warmup']} steps x {chains} chains", force=True)
+        mcmc.warmup(key)
+        state, draws, done = mcmc.post_warmup_state, {}, 0
+        _save(ckpt, state, draws, done)
+    step = _stepper(kernel, chains, s["chain_method"])
+    constrain = jax.jit(jax.vmap(kernel.postprocess_fn((), {})))
+    while done < total:
+        n = min(chunk, total - done)
+        state, got = step(state, n)
+        z = got.pop("z")
+        flat = constrain(jax.tree_util.tree_map(lambda x: x.reshape((-1,) + x.shape[2:]), z))
+        for name in fit.parameters:
+            draws.setdefault(name, []).append(np.asarray(flat[name]).reshape(chains, n))
+        for k, v in got.items():
+            draws.setdefault(k, []).append(np.asarray(v))
+        done += n
+        _save(ckpt, state, draws, done)
+        if say:
+            say(f"nuts: {done}/{total} draws x {chains} chains")
     wall = time.perf_counter() - t0
-    post = mcmc.get_samples(group_by_chain=True)
-    samples = np.stack([np.asarray(post[n]) for n in fit.parameters], axis=-1)
-    extra = mcmc.get_extra_fields(group_by_chain=True)
-    stats = {
-        "diverging": np.asarray(extra["diverging"]),
-        "tree_size": np.asarray(extra["num_steps"]),
-        "acceptance_rate": np.asarray(extra["accept_prob"]),
-        "energy": np.asarray(extra["energy"]),
-    }
+    cat = {k: np.concatenate(v, axis=1) for k, v in draws.items()}
+    samples = np.stack([cat[n] for n in fit.parameters], axis=-1)
+    stats = {STAT_NAMES[k]: cat[k] for k in EXTRA_FIELDS}
     if not np.all(np.isfinite(samples)):
         raise GlobalfitError("NUTS produced non-finite samples: a likelihood returned NaN or "
                              "an infinite gradient inside the prior.")
-    ess = {n: float(effective_sample_size(samples[..., i])) for i, n in enumerate(fit.parameters)}
-    rhat = ({n: float(split_gelman_rubin(samples[..., i])) for i, n in enumerate(fit.parameters)}
-            if samples.shape[0] > 1 and samples.shape[1] > 3 else {})
+    ess, rhat = chain_diagnostics(samples, fit.parameters)
     ndiv = int(stats["diverging"].sum())
     return SamplerOutput(
         sampler="nuts", samples=samples, settings=s,
         ncall=int(stats["tree_size"].sum()), wall_time=wall, sample_stats=stats,
         diagnostics={"ess": ess, "r_hat": rhat, "divergences": ndiv,
-                     "divergent_fraction": ndiv / stats["diverging"].size},
+                     "divergent_fraction": ndiv / stats["diverging"].size,
+                     "stopped_early": None},
     )
+
+
+def _stepper(kernel: Any, chains: int, method: str):
+    """``step(state, n) -> (state, fields)``: n NUTS transitions of every chain from ``state``
+    (leading chain axis when chains > 1), collecting the unconstrained position ``z`` and
+    :data:`EXTRA_FIELDS` as arrays (chains, n, ...). One transition is compiled once; a chunk
+    continues exactly where the previous one stopped (the key travels in the state)."""
+    one = jax.jit(lambda st: kernel.sample(st, (), {}))
+    many = jax.jit(jax.vmap(lambda st: kernel.sample(st, (), {})))
+
+    def fields(st: Any) -> dict[str, Any]:
+        return {"z": st.z, **{k: getattr(st, k) for k in EXTRA_FIELDS}}
+
+    def run_chain(st: Any, n: int, f: Any) -> tuple[Any, dict[str, Any]]:
+        out = []
+        for _ in range(n):
+            st = f(st)
+            out.append(fields(st))
+        return st, jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *out)
+
+    def step(state: Any, n: int) -> tuple[Any, dict[str, Any]]:
+        if chains == 1:
+            state, got = run_chain(state, n, one)
+            return state, jax.tree_util.tree_map(lambda x: x[None], got)
+        if method == "vectorized":
+            state, got = run_chain(state, n, many)  # (n, chains, ...)
+            return state, jax.tree_util.tree_map(lambda x: jnp.swapaxes(x, 0, 1), got)
+        parts = [run_chain(jax.tree_util.tree_map(lambda x, c=c: x[c], state), n, one)
+                 for c in range(chains)]
+        stack = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[p[0] for p in parts])
+        return stack, jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[p[1] for p in parts])
+
+    return step
+
+
+def chain_diagnostics(samples: np.ndarray, names: list[str]
+                      ) -> tuple[dict[str, float], dict[str, float]]:
+    """Bulk effective sample size and rank-normalised split R-hat (Vehtari et al. 2021,
+    arXiv:1903.08008, via ArviZ) of each parameter; samples (chains, draws, ndim). R-hat needs
+    at least two chains of four draws (empty otherwise)."""
+    import warnings
+
+    import arviz as az
+
+    ess, rhat = {}, {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i, n in enumerate(names):
+            x = samples[..., i]
+            ess[n] = float(az.ess(x, method="bulk"))
+            if x.shape[0] > 1 and x.shape[1] > 3:
+                rhat[n] = float(az.rhat(x, method="rank"))
+    return ess, rhat

@@ -8,7 +8,10 @@ analysis energy bin i, the parameter-independent matrix
 is tabulated on a recoil grid T_k (trapezoid weights w_k; K_f the flux-averaged kinematic factor of
 flux.py; R_n the detector response: quenching, light yield, resolution, efficiency). A likelihood
 call then evaluates eps(q2 = 2 M_n T_k) from the model, the weak charges Q^2 (cross_section.py) and
-one contraction: counts[f, i] = sum_{n,k} A[f, n, i, k] Q^2_{n,k,a(f)}.
+one contraction: counts[f, i] = sum_{n,k} A[f, n, i, k] Q^2_{n,k,a(f)}. For a model whose eps
+does not depend on q2 (``Model.eps_q2_independent``: contact NSI), Q^2 is the same on the whole
+grid, so the recoil sum is done once at set-up, A_k[f, n, i] = sum_k A[f, n, i, k], and a call
+evaluates eps once per nucleus: counts[f, i] = sum_n A_k[f, n, i] Q^2_{n,a(f)}.
 """
 
 from __future__ import annotations
@@ -88,15 +91,17 @@ class CEvNSLikelihood(Likelihood):
             tables.append(np.stack(tab))  # (f, bins, k)
             q2s.append(2 * M * T)
         self.A = jnp.asarray(np.stack(tables, axis=1))  # (f, n, bins, k)
+        self.A_k = jnp.asarray(np.stack(tables, axis=1).sum(-1))  # (f, n, bins): q2-free models
         self.q2 = jnp.asarray(np.stack(q2s))  # (n, k)
         self.Zs = jnp.asarray([float(n.Z) for n in self.nuclei])[:, None, None]
         self.Ns = jnp.asarray([float(n.N) for n in self.nuclei])[:, None, None]
         self._aidx = jnp.asarray([fl.FLAVOUR_INDEX[f] for f in fl.SIGNAL_FLAVOURS])
 
     # -- physics ---------------------------------------------------------------------------------
-    def charges(self, point: Point):
-        """Q^2_eff on the recoil grid, shape (n, k, f) for the signal flavours."""
-        eps = point.eps_vector(self.q2)  # (n, k, 3, 3, 3)
+    def charges(self, point: Point, q2=None):
+        """Q^2_eff on the recoil grid (or at ``q2``, shape (n, k)), shape (n, k, f) for the
+        signal flavours."""
+        eps = point.eps_vector(self.q2 if q2 is None else q2)  # (n, k, 3, 3, 3)
         eu, ed = eps[..., 1, :, :], eps[..., 2, :, :]
         Z, N = self.Zs[..., None], self.Ns[..., None]
         q = Z * (2 * eu + ed) + N * (eu + 2 * ed) + (Z * self.gp + N * self.gn) * jnp.eye(3)
@@ -105,6 +110,8 @@ class CEvNSLikelihood(Likelihood):
 
     def signal_energy(self, point: Point):
         """CEvNS counts per signal flavour and energy bin, shape (3, n_bins)."""
+        if point.model.eps_q2_independent:  # the recoil grid was contracted at set-up
+            return jnp.einsum("fni,nf->fi", self.A_k, self.charges(point, self.q2[:, :1])[:, 0])
         return jnp.einsum("fnik,nkf->fi", self.A, self.charges(point))
 
     def time_fractions(self, edges_us, efficiency=None, trace=None) -> np.ndarray:

@@ -34,6 +34,7 @@ from globalfit.likelihood import Likelihood
 from globalfit.models.base import Model
 from globalfit.models.zprime_widths import branching_ratios, total_width
 from likelihoods.lhc import production
+from likelihoods.limit_curves import read_csv
 
 #: Delta chi^2 of a one-sided 95% CL bound (profile, one parameter).
 CHI2_95 = 3.84
@@ -74,9 +75,7 @@ class DileptonResonance(Likelihood):
             m = np.asarray(c["mass_GeV"], float)
             lim = np.asarray(c["limit_fb"], float)
         elif cfg["limits"] == "release":
-            path = release_path(c["release"]) / c["release_file"]
-            rows = [ln for ln in path.read_text().splitlines() if ln[:1].isdigit()]
-            a = np.loadtxt(rows, delimiter=",")
+            a = read_csv(release_path(c["release"]) / c["release_file"])
             m, lim = a[:, 0], a[:, 1:]
         else:
             raise GlobalfitError(f"Option limits of {self.name!r} must be 'builtin' or 'release', "

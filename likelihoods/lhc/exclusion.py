@@ -8,8 +8,10 @@ each mass by 1-D root finding: Delta chi^2(g') = -2 [ln L(g') - max ln L] = 3.84
 fit (a log grid in g' brackets it, ``brentq`` refines it). Nuisance parameters are held at the
 medians of their priors (no profiling over them; stated on the plot). Likelihoods that are not
 registered or fail to load are skipped with a message. The combination sums the log-likelihoods of
-all searches that apply at a mass. Writes ``exclusion_<charges>.csv`` and ``.png``. A likelihood
-with an ``out_of_range`` option (the LHC ones) is used over the whole range with ``"zero"``.
+all measurements that apply at a mass (projections, ``is_projection()``, are drawn dashed and
+left out of it). Writes ``exclusion_<charges>.csv`` and ``.png``. A likelihood
+with an ``out_of_range`` option (the LHC ones, BaBar) is used over the whole range with ``"zero"``;
+``lhc_four_lepton`` is drawn as one curve per search (LHCb, CMS scouting, CMS Z -> 4 mu).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import globalfit
 from globalfit.registry import likelihood_class
 
 TEST_LIKELIHOODS = {"gaussian", "eggbox", "poisson_counting"}
+#: Likelihoods drawn as one curve per search (option ``searches``); their sum is the likelihood.
+SPLIT = {"lhc_four_lepton": ("lhcb", "cms_scouting", "cms_z4mu")}
 G_GRID = np.logspace(-7, math.log10(4 * math.pi) - 1e-9, 90)
 CHI2_95 = 3.84
 
@@ -110,16 +114,20 @@ def main(argv: list[str] | None = None) -> int:
             if not cls.requires <= globalfit.get_model("zprime").capabilities:
                 continue
             opts = {"out_of_range": "zero"} if "out_of_range" in cls.options else {}
-            bands = _band_fits(name, args.charges, args.m_min, args.m_max, opts)
+            variants = {f"{name} ({s})": {**opts, "searches": [s]}
+                        for s in SPLIT.get(name, ())} or {name: opts}
+            found = {label: _band_fits(name, args.charges, args.m_min, args.m_max, o)
+                     for label, o in variants.items()}
         except Exception as exc:  # a likelihood being written by others may not load yet
             print(f"skipping {name}: {type(exc).__name__}: {exc}", file=sys.stderr)
             continue
-        if not bands:
-            print(f"skipping {name}: no mass range in [{args.m_min:g}, {args.m_max:g}] GeV "
-                  "accepted for model zprime", file=sys.stderr)
-            continue
-        curves[name] = bands
-        print(f"using {name}: " + ", ".join(f"[{a:g}, {b:g}] GeV" for a, b, _ in bands))
+        for label, bands in found.items():
+            if not bands:
+                print(f"skipping {label}: no mass range in [{args.m_min:g}, {args.m_max:g}] GeV "
+                      "accepted for model zprime", file=sys.stderr)
+                continue
+            curves[label] = bands
+            print(f"using {label}: " + ", ".join(f"[{a:g}, {b:g}] GeV" for a, b, _ in bands))
     if args.hl_lhc:
         hl = _band_fits("lhc_dilepton_resonance", args.charges, args.m_min, args.m_max,
                         {"luminosity_fb": 3000.0, "sqrt_s_TeV": 14.0,
@@ -141,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:
                 print(f"{n} at {m:g} GeV: {type(exc).__name__}: {exc}", file=sys.stderr)
                 continue
-            if "HL-LHC" not in n:
+            if not _projection(curves[n]):
                 terms.append(lnl)
         if terms:
             comb[k] = bound(lambda g, t=terms: sum(f(g) for f in t))
@@ -149,12 +157,19 @@ def main(argv: list[str] | None = None) -> int:
     header = "m_zprime_GeV," + ",".join(list(rows) + ["combined"])
     table = np.column_stack([masses, *rows.values(), comb])
     np.savetxt(out / f"exclusion_{tag}.csv", table, delimiter=",", header=header, comments="")
-    _plot(masses, rows, comb, tag, out / f"exclusion_{tag}.png")
+    _plot(masses, rows, comb, tag, out / f"exclusion_{tag}.png",
+          {n for n, bands in curves.items() if _projection(bands)})
     print(f"wrote {out / f'exclusion_{tag}.csv'} and {out / f'exclusion_{tag}.png'}")
     return 0
 
 
-def _plot(masses, rows, comb, tag, path) -> None:
+def _projection(bands: list) -> bool:
+    """Whether a curve is a projection (DUNE, T2HK, HL-LHC): kept out of the current-data
+    combination and drawn dashed."""
+    return any(lik.is_projection() for _, _, fit in bands for lik in fit.likelihoods)
+
+
+def _plot(masses, rows, comb, tag, path, projections=frozenset()) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -162,7 +177,8 @@ def _plot(masses, rows, comb, tag, path) -> None:
 
     fig, ax = plt.subplots(figsize=(8, 5.5))
     for n, y in rows.items():
-        ax.plot(masses, y, lw=1.6, ls="--" if "HL-LHC" in n else "-", label=n)
+        ax.plot(masses, y, lw=1.6, ls="--" if n in projections else "-",
+                label=n + (" (projection)" if n in projections else ""))
     ax.plot(masses, comb, color="k", lw=5, alpha=0.35, label="combined (current data)",
             zorder=10)
     ax.set_xscale("log")

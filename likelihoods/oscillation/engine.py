@@ -197,3 +197,32 @@ def probabilities(E_GeV: Any, L_km: Any, rho: Any, *, osc: Mapping[str, Any], ep
 def probabilities_np(*args: Any, **kwargs: Any) -> np.ndarray:
     """:func:`probabilities` as a NumPy array."""
     return np.asarray(probabilities(*args, **kwargs))
+
+
+@functools.partial(jax.jit, static_argnames=("antineutrino", "real_pair"))
+def transposed_layer_operators(E_GeV: Any, L_km: Any, rho: Any, Ye: Any, *,
+                               osc: Mapping[str, Any], eps: Any, antineutrino: bool = False,
+                               real_pair: bool = False) -> Any:
+    """S^T = exp(-i H L)^T (up to a phase) of many constant-density layers at once.
+
+    ``L_km`` [km], ``rho`` [g/cm^3] and ``Ye``: 1-d arrays of equal length n (one layer each);
+    ``E_GeV``: energies, 1-d (m,). ``eps``: the effective NSI matrix in matter, (3, 3) for all
+    layers or (n, 3, 3), one per layer. Returns complex (n, m, 3, 3) with [k, j, a, b] =
+    S_k[b, a] at energy j, so a path crossing layers 1, 2, ... has S^T = S_1^T S_2^T ... and
+    P(nu_a -> nu_b) = |S^T[a, b]|^2 (layered Earth, earth.py). A zero-length layer is the unit.
+    ``real_pair``: return the real and imaginary parts as two real arrays instead (products of
+    them in real arithmetic vectorise on XLA:CPU; complex ones do not).
+    """
+    mvac = vacuum_mass_matrix(osc)
+    e_ev = jnp.asarray(E_GeV, float) * 1e9
+    eps = jnp.asarray(eps, jnp.complex128)
+    l_inv = jnp.asarray(L_km, float) * KM_TO_INV_EV
+    v = V_CC_EV_PER_GCM3 * jnp.asarray(rho, float) * jnp.asarray(Ye, float)
+    y = l_inv[:, None] / (2.0 * e_ev[None, :] * _SCALE)
+
+    def one(y_k, v_k, eps_k, l_k):
+        return _layer_operator(mvac, y_k, _SCALE, v_k, eps_k, l_k, antineutrino)
+
+    s_r, s_i = jax.vmap(one, in_axes=(0, 0, 0 if eps.ndim == 3 else None, 0))(y, v, eps, l_inv)
+    s_r, s_i = s_r.reshape(*y.shape, 3, 3), s_i.reshape(*y.shape, 3, 3)
+    return (s_r, s_i) if real_pair else jax.lax.complex(s_r, s_i)

@@ -122,7 +122,8 @@ class OscillationExperiment(Likelihood):
         self.reco_edges = np.asarray(edges)
         self.samples = samples
         comps = [c for s in samples for c in s.components]
-        self._resp = jnp.asarray(np.stack([c.response for c in comps]))  # (C, R, T)
+        resp = np.stack([c.response for c in comps])  # (C, R, T)
+        self._resp = jnp.asarray(resp)
         # index into [P_nu (9), P_nubar (9), 1 (NC)]
         sel = []
         for c in comps:
@@ -131,6 +132,7 @@ class OscillationExperiment(Likelihood):
             else:
                 sel.append(9 * int(c.anti) + 3 * FLAV[c.initial] + FLAV[c.final])
         self._sel = jnp.asarray(sel)
+        self._setup_contraction(resp, np.asarray(sel))
         # groups: one nuisance per (sample, group)
         self.group_names: list[str] = []
         gidx = []
@@ -178,9 +180,27 @@ class OscillationExperiment(Likelihood):
         n = self.e_true.shape[0]
         return jnp.concatenate([pn.reshape(n, 9), pa.reshape(n, 9), jnp.ones((n, 1))], axis=1)
 
+    def _setup_contraction(self, resp: np.ndarray, sel: np.ndarray) -> None:
+        """Regroup the responses for :meth:`_component_counts`: NC components do not oscillate,
+        so their counts are constant (summed here once); the others are grouped by the
+        probability channel they read, one (T, n_k x R) matrix per channel, so that a call is a
+        few matrix products (one GEMM per channel over a batch of points) instead of a product
+        batched over components."""
+        n_c, n_r, _ = resp.shape
+        osc = [k for k in range(18) if np.any(sel == k)]
+        self._channels = [(k, jnp.asarray(resp[sel == k].transpose(2, 0, 1).reshape(
+            resp.shape[2], -1))) for k in osc]
+        order = np.concatenate([np.flatnonzero(sel == k) for k in osc]
+                               + [np.flatnonzero(sel == 18)])
+        self._nc_counts = jnp.asarray(resp[sel == 18].sum(-1))  # (n_NC, R)
+        self._unsort = jnp.asarray(np.argsort(order))
+        self._n_r = n_r
+
     def _component_counts(self, osc: dict[str, Any], eps: Any, rho_scale: Any = 1.0) -> Any:
-        p = self.probs(osc, eps, rho_scale)[:, self._sel]  # (T, C)
-        return jnp.einsum("crt,tc->cr", self._resp, p)
+        """Expected counts per component and reco bin, (C, R): sum_t R[c, r, t] P_c(E_t)."""
+        p = self.probs(osc, eps, rho_scale)  # (T, 19)
+        parts = [(p[:, k] @ w).reshape(-1, self._n_r) for k, w in self._channels]
+        return jnp.concatenate([*parts, self._nc_counts])[self._unsort]
 
     def _osc(self, point: Any) -> dict[str, Any]:
         return {k: point[k] for k in OSC_NAMES}

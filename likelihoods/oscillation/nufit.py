@@ -16,6 +16,10 @@ Priors (global names ``theta12``, ``theta13``, ``theta23``, ``delta_cp``, ``dm21
   both octants (bimodal-capable); delta_cp flat; dm31 flat on [-3e-3, 3e-3] eV^2 (both
   orderings). With these, the mu-tau NSI directions are degenerate with theta23 and dm31
   (docs/oscillation.md).
+- ``"measured"`` (the real-data likelihoods ``minos_2017`` and ``superk_atm_2023``, which measure
+  theta23, dm31 and delta themselves): theta12, theta13, dm21 as above (NuFIT 6.0, the
+  parameters these data do not constrain); theta23 flat in the angle over sin^2 in [0.3, 0.7];
+  delta_cp flat; dm31 flat over |dm31| in [1.5e-3, 3.5e-3] eV^2 with the sign of the ordering.
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ from globalfit.likelihood import load_data_card
 from priors import MirroredNormal, Prior, TruncNormal, Uniform
 
 ORDERINGS = ("NO", "IO")
-PRIOR_MODES = ("nufit", "wide")
+PRIOR_MODES = ("nufit", "wide", "measured")
+#: flat ranges of the "measured" priors: sin^2(theta23) and |dm31| [eV^2]
+MEASURED_SIN2_THETA23 = (0.3, 0.7)
+MEASURED_ABS_DM31 = (1.5e-3, 3.5e-3)
 #: NuFIT 6.0 3 sigma range of sin^2(theta23) (arXiv:2410.05380, with SK), both orderings.
 SIN2_THETA23_3SIGMA = (0.435, 0.585)
 
@@ -95,7 +102,12 @@ def shared_priors(ordering: str = "NO", mode: str = "nufit",
         "delta_cp": Uniform(0.0, 2 * math.pi),
         "dm21": TruncNormal(dm21, 0.5 * (u21 + l21), 0.0, 1e-3),
     }
-    if mode == "wide":
+    if mode == "measured":
+        lo23, hi23 = (math.asin(math.sqrt(x)) for x in MEASURED_SIN2_THETA23)
+        out["theta23"] = Uniform(lo23, hi23)
+        lo, hi = MEASURED_ABS_DM31
+        out["dm31"] = Uniform(lo, hi) if ordering == "NO" else Uniform(-hi, -lo)
+    elif mode == "wide":
         # both LMA and LMA-D: theta12 in its light or dark octant (physics.md 2)
         out["theta12"] = MirroredNormal(th12, sd12, math.pi / 4)
         lo23, hi23 = (math.asin(math.sqrt(x)) for x in SIN2_THETA23_3SIGMA)

@@ -10,7 +10,9 @@
    the Z' convention of the seed's slide), against the seed's Table 1, for the default set-up
    and theta23 in the upper octant with two T2HK tanks (``--all``: the four SEED_SETUPS;
    ``--alone``: also eps^u alone, eps = 3 eps^u); about 5 minutes per set-up on one core;
-4. osc_global_2018 Delta chi2 = 4 intervals against the "current data" column.
+4. osc_global_2018 Delta chi2 = 4 intervals against the "current data" column;
+5. ``--data``: the real-data likelihoods minos_2017 and superk_atm_2023 against their releases'
+   own results (validate_data.py; ``--data --quick`` skips the Super-K profiles).
 """
 
 from __future__ import annotations
@@ -190,6 +192,11 @@ def _fmt(iv) -> str:
 
 
 def main(argv: list[str]) -> None:
+    if "--data" in argv:
+        from likelihoods.oscillation import validate_data
+
+        validate_data.main(argv)
+        return
     try:
         worst = engine_vs_nuoscprobexact()
         print(f"## engine vs NuOscProbExact, 1000 random cases: worst |dP| = {worst:.1e} "

@@ -35,6 +35,9 @@ class PoissonCountingLikelihood(Likelihood):
         return {"signal": jnp.atleast_1d(self.config["signal"] * x),
                 "background": jnp.atleast_1d(self.config["background"] * (1.0 + beta))}
 
+    def check_model(self, model, ranges):
+        self.require_parameters(model, [self.config['parameter']], "parameter")
+
     def loglike(self, point):
         e = self.expected(point)
         return poisson_loglike(float(self.config["observed"]), e["signal"] + e["background"])[0]

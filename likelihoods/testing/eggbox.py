@@ -16,6 +16,9 @@ class EggboxLikelihood(Likelihood):
     validity = "two named parameters on [0, 10 pi]"
     options = {"parameters": ["eps_ee_u", "eps_mumu_u"]}
 
+    def check_model(self, model, ranges):
+        self.require_parameters(model, list(self.config['parameters']), "parameters")
+
     def loglike(self, point):
         x, y = (point.params[n] for n in self.config["parameters"])
         return (2.0 + jnp.cos(x / 2.0) * jnp.cos(y / 2.0)) ** 5

@@ -19,9 +19,13 @@ class GaussianLikelihood(Likelihood):
 
     def setup(self) -> None:
         self.names = list(self.config["parameters"])
-        self.mean = np.asarray(self.config["mean"], float)
-        self.cov = np.atleast_2d(np.asarray(self.config["cov"], float))
         n = len(self.names)
+        try:
+            self.mean = np.asarray(self.config["mean"], float)
+            self.cov = np.atleast_2d(np.asarray(self.config["cov"], float))
+        except ValueError:
+            raise GlobalfitError(f"Likelihood 'gaussian': mean needs {n} numbers and cov {n} "
+                                 f"rows of {n} numbers.") from None
         if self.mean.shape != (n,) or self.cov.shape != (n, n):
             raise GlobalfitError(
                 f"Likelihood 'gaussian': mean needs {n} values and cov {n}x{n} for parameters "
@@ -32,6 +36,9 @@ class GaussianLikelihood(Likelihood):
             raise GlobalfitError("Likelihood 'gaussian': cov is not positive definite.") from None
         self.prec = jnp.asarray(np.linalg.inv(self.cov))
         self.norm = -0.5 * n * np.log(2 * np.pi) - np.sum(np.log(np.diag(chol)))
+
+    def check_model(self, model, ranges):
+        self.require_parameters(model, self.names, "parameters")
 
     def loglike(self, point):
         x = jnp.stack([point.params[n] for n in self.names]) - self.mean

@@ -151,3 +151,24 @@ def test_upper_bound_root_finding_on_a_parabola():
         return (lam / 0.1) ** 2
 
     assert upper_bound(chi2, 0.1) == pytest.approx(0.1 * math.sqrt(3.84), rel=1e-7)
+
+
+def test_z_invisible_central_value_option():
+    # "measured" (default): BR_inv = 0.20000 +- 0.00055 against BR_SM = 0.50144/Gamma_Z, combined
+    # sigma with the SM's (Gamma_inv 4e-5, Gamma_Z 2.3e-3 GeV); z = (data - SM)/sigma = -1.615.
+    # Profile Delta chi2 = 3.84 bound on BR_phi: (sqrt(3.84 + z^2) + z) sigma, against
+    # sqrt(3.84) sigma with "sm" (the data read as the SM). lambda ~ sqrt(BR_phi), so the ratio of
+    # the lambda bounds is sqrt((sqrt(3.84 + z^2) + z)/1.96) = 0.687 at every m_phi (rel 1e-3:
+    # Gamma_Z of the PDG tables vs the 2.4955 typed here).
+    from likelihoods.decays.exclusion import chi2_function
+
+    br_sm = 0.50144 / 2.4955
+    sigma = math.hypot(0.00055, br_sm * math.hypot(4e-5 / 0.50144, 0.0023 / 2.4955))
+    z = (0.2 - br_sm) / sigma
+    hand = math.sqrt((math.sqrt(3.84 + z**2) + z) / math.sqrt(3.84))
+    assert z == pytest.approx(-1.615, abs=2e-3) and hand == pytest.approx(0.687, abs=1e-3)
+    meas, sm = chi2_function(ZInvisible()), chi2_function(ZInvisible(central_value="sm"))
+    for m in (0.01, 5.0):
+        assert upper_bound(meas, m) / upper_bound(sm, m) == pytest.approx(hand, rel=1e-3)
+    with pytest.raises(GlobalfitError, match="central_value"):
+        ZInvisible(central_value="data")

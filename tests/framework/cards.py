@@ -42,3 +42,17 @@ def counting_card(sampler: dict, out: str) -> dict:
         "sampler": copy.deepcopy(sampler),
         "output": {"dir": out},
     }
+
+
+def tiny_card(out: str, names: tuple[str, str] = ("eps_ee_u", "eps_ee_d"), **sampler) -> dict:
+    """A 2-D Gaussian (means 0.1, -0.2, sd 0.1 and 0.2) with a small dynesty run (seconds):
+    for tests of the run folder, not of the physics."""
+    return {
+        "model": {"name": "nsi"},
+        "likelihoods": {"use": ["gaussian"],
+                        "gaussian": {"parameters": list(names), "mean": [0.1, -0.2],
+                                     "cov": [[0.01, 0.0], [0.0, 0.04]]}},
+        "parameters": {n: {"prior": "uniform", "min": -1.0, "max": 1.0} for n in names},
+        "sampler": {"name": "dynesty", "nlive": 30, "dlogz": 0.5, "seed": 1, **sampler},
+        "output": {"dir": out},
+    }

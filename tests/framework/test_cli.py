@@ -1,42 +1,18 @@
 """The command line: one sentence on stderr and exit status 2 for every bad input, no traceback;
-a SIGKILLed run resumes; scans tabulate limits and skip finished points."""
+scans tabulate limits and skip finished points (kill and resume: test_kill_resume.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-import tomli_w
 
 from tests.framework.cards import LOGZ, counting_card, gaussian_card
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "globalfit.cli", *args], capture_output=True,
-                          text=True, cwd=cwd or REPO, timeout=timeout)
-
-
-def write(path: Path, raw: dict) -> Path:
-    path.write_bytes(tomli_w.dumps(raw).encode())
-    return path
-
-
-def assert_one_sentence(res: subprocess.CompletedProcess, *words: str) -> None:
-    assert res.returncode == 2, res.stderr
-    assert "Traceback" not in res.stderr
-    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, res.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
+from tests.framework.clitools import assert_one_sentence
+from tests.framework.clitools import subprocess_cli as cli
+from tests.framework.clitools import write_card as write
 
 
 def base_card(tmp: Path) -> dict:
@@ -113,30 +89,6 @@ def test_summary_of_unfinished_folder(tmp_path):
     assert_one_sentence(cli("summary", str(tmp_path)), "no finished result")
 
 
-def test_killed_run_resumes(tmp_path):
-    raw = gaussian_card({"name": "dynesty", "nlive": 1500, "seed": 5, "checkpoint_every": 0.5},
-                        str(tmp_path / "killed"))
-    card = write(tmp_path / "g.toml", raw)
-    proc = subprocess.Popen([sys.executable, "-m", "globalfit.cli", "run", str(card), "--quiet"],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    ckpt = tmp_path / "killed" / "checkpoint" / "dynesty.pkl"
-    t0 = time.time()
-    while not ckpt.exists() and time.time() - t0 < 120 and proc.poll() is None:
-        time.sleep(0.2)
-    time.sleep(1.5)
-    assert proc.poll() is None, "the run finished before it could be killed"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    # a killed run leaves no folder that looks like a finished result
-    assert not (tmp_path / "killed" / "summary.json").exists()
-    assert_one_sentence(cli("summary", str(tmp_path / "killed")), "no finished result")
-    res = cli("run", str(card), "--resume", "--quiet")
-    assert res.returncode == 0, res.stderr
-    s = json.loads((tmp_path / "killed" / "summary.json").read_text())
-    assert abs(s["evidence"]["logz"] - LOGZ) < 3 * s["evidence"]["logz_err"]
-
-
 def test_scan_limits_and_rerun_skips(tmp_path):
     raw = counting_card({"name": "dynesty", "nlive": 1500, "seed": 1}, str(tmp_path / "c"))
     card = write(tmp_path / "scan.toml", raw)
@@ -148,6 +100,7 @@ def test_scan_limits_and_rerun_skips(tmp_path):
 
     rows = list(csv.DictReader((out / "scan.csv").open()))
     assert len(rows) == 2 and (out / "scan.png").exists()
+    assert all(r["converged"] == "True" for r in rows)
     for r in rows:
         # textbook Poisson limits (n = b = 0): Bayesian flat prior -ln 0.05 = 2.996 (8%: three
         # Monte Carlo errors of a 95% quantile, sqrt(0.05 0.95 / ESS) / pdf = 2.5% at ESS ~ 3000);
@@ -159,6 +112,13 @@ def test_scan_limits_and_rerun_skips(tmp_path):
               "--quiet")
     assert res.returncode == 0
     assert (out / "points" / "m_zprime=0.1" / "summary.json").stat().st_mtime == stamp
+    # another card (other sampler settings) is a different result: its points are rerun
+    raw["sampler"]["nlive"] = 100
+    res = cli("scan", str(write(tmp_path / "scan.toml", raw)), "--over", "m_zprime=0.1",
+              "--out", str(out), "--quiet")
+    assert res.returncode == 0, res.stderr
+    s = json.loads((out / "points" / "m_zprime=0.1" / "summary.json").read_text())
+    assert s["sampler"]["settings"]["nlive"] == 100
 
 
 def test_compare_flags_disagreeing_samplers(tmp_path):

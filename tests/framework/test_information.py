@@ -10,7 +10,7 @@ import pytest
 
 from globalfit import information as info
 from globalfit.card import RunCard
-from globalfit.results import load_nested
+from globalfit.chains import Chains
 from globalfit.runner import run_card
 
 BOX = 2.0  # uniform priors on [-2, 2] in each parameter: far wider than every Gaussian below
@@ -37,26 +37,17 @@ def runs(tmp_path_factory):
     for key, uses in {"A": {"gaussian": A}, "B": {"gaussian_b": B},
                       "AB": {"gaussian": A, "gaussian_b": B}}.items():
         d, _ = run_card(RunCard.from_dict(_card(uses, tmp / key)), progress=False)
-        out[key] = load_nested(d)
+        out[key] = Chains.from_run(d)
     return out
 
 
-def test_birth_contours_reproduce_the_live_point_counts():
-    from anesthetic import NestedSamples
-
-    rng = np.random.default_rng(0)
-    nlive = np.concatenate([np.full(50, 20), np.full(30, 35), np.arange(35, 0, -1)])
-    # the count may rise by any amount and fall by at most one per dead point
-    nlive[60] = 34
-    logl = np.sort(rng.normal(size=nlive.size))
-    ns = NestedSamples(data=rng.normal(size=(nlive.size, 1)), columns=["x"], logL=logl,
-                       logL_birth=info.birth_contours(logl, nlive))
-    assert np.array_equal(ns.nlive.to_numpy(), nlive)
+def draws(ch: Chains, seed: int = 0) -> np.ndarray:
+    return info.run_draws(ch.loglike, ch.logl_birth, nsamples=400, seed=seed)
 
 
 def test_single_gaussian_statistics_match_the_closed_form(runs):
     exact = info.gaussian_closed_form(A["mean"], A["cov"], [-BOX] * 2, [BOX] * 2)
-    got = info.summarise(info.run_draws(runs["A"], nsamples=400))
+    got = info.summarise(draws(runs["A"]))
     # tolerance: 4 x the nested-sampling spread anesthetic reports (nlive = 400), and for d_G
     # (a posterior variance, whose spread the volume draws miss) 4 x its sampling error
     # sqrt(2 d^2 / ESS) with ESS ~ 1000
@@ -69,8 +60,8 @@ def test_single_gaussian_statistics_match_the_closed_form(runs):
 def test_tension_statistics_match_the_closed_form(runs):
     exact = info.gaussian_tension_closed_form(A["mean"], A["cov"], B["mean"], B["cov"],
                                               [-BOX] * 2, [BOX] * 2)
-    draws = {k: info.run_draws(v, nsamples=400, seed=i) for i, (k, v) in enumerate(runs.items())}
-    t = info.tension(draws["AB"], draws["A"], draws["B"])
+    d = {k: draws(v, seed=i) for i, (k, v) in enumerate(runs.items())}
+    t = info.tension(d["AB"], d["A"], d["B"])
     # by hand: delta = (-0.15, -0.15), C_A + C_B = [[0.030, -0.001], [-0.001, 0.035]], det =
     # 1.049e-3, chi2 = 0.0225 (0.035 + 0.002 + 0.030) / 1.049e-3 = 1.437; ln S = 1 - chi2/2 =
     # 0.281; p = exp(-chi2/2) = 0.488 (chi2 with 2 degrees of freedom)
@@ -94,10 +85,11 @@ def test_reweighting_a_by_b_reproduces_the_joint_run(runs):
                                                 for n in NAMES},
                 likelihood_options={"gaussian_b": {"parameters": NAMES, **B}})
     a = runs["A"]
-    logl_b = np.asarray(fit_b.loglike(jnp.asarray(a["samples"])))
-    draws, ess = info.reweighted_draws(a, logl_b, nsamples=400)
-    got = info.summarise(draws)
-    joint = info.summarise(info.run_draws(runs["AB"], nsamples=400))
+    logl_b = np.asarray(fit_b.loglike(jnp.asarray(a.samples)))
+    ess = info.effective_sample_size(np.log(a.weights) + logl_b)
+    got = info.summarise(info.run_draws(a.loglike + logl_b, a.logl_birth, a.loglike,
+                                        nsamples=400))
+    joint = info.summarise(draws(runs["AB"]))
     assert ess > 400
     for s in ("logZ", "D_KL", "logL_P"):
         err = math.hypot(got[s]["sd"], joint[s]["sd"])

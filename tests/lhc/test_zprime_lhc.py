@@ -3,6 +3,7 @@
 import math
 
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 import globalfit
@@ -10,6 +11,7 @@ from globalfit.data import locate
 from likelihoods.lhc import production, validate
 from likelihoods.lhc.dilepton_resonance import DileptonResonance
 from likelihoods.lhc.four_lepton import FourLepton
+from likelihoods.limit_curves import read_csv
 
 
 def fit(name, m, charges="A", **opts):
@@ -146,13 +148,26 @@ def test_jit_vmap_grad_finite(name, m):
 @pytest.mark.data
 @pytest.mark.skipif(locate("lhc/atlas_1903.06248") is None,
                     reason="release lhc/atlas_1903.06248 not found (set GLOBALFIT_DATA_DIR)")
-def test_release_and_builtin_agree():
-    # The coarse built-in table (window medians) and the full HEPData table give g'95 within 25%
-    # at masses where the observed limit is smooth.
-    for m in (1000.0, 3000.0, 5000.0):
-        gb = g95(fit("lhc_dilepton_resonance", m))
-        gr = g95(fit("lhc_dilepton_resonance", m, limits="release"))
-        assert gb == pytest.approx(gr, rel=0.25)
+def test_builtin_table_rows_are_release_rows():
+    # Every built-in row is a HEPData row (6 significant digits), every width column.
+    rel = read_csv(locate("lhc/atlas_1903.06248") / DileptonResonance().card["release_file"])
+    b = DileptonResonance()
+    idx = np.searchsorted(rel[:, 0], b.mass)
+    assert np.array_equal(rel[idx, 0], b.mass)
+    assert np.allclose(rel[idx, 1:], np.exp(b.log_limit), rtol=1e-5)
+
+
+@pytest.mark.data
+@pytest.mark.skipif(locate("lhc/atlas_1903.06248") is None,
+                    reason="release lhc/atlas_1903.06248 not found (set GLOBALFIT_DATA_DIR)")
+@pytest.mark.parametrize("charges", ["A", "B"])
+def test_builtin_and_release_bounds_agree_within_1pct_over_the_whole_range(charges):
+    # The issue's requirement: the default (built-in) table gives the release's 95% bound on g'
+    # within 1% at every mass of the range, tested at all 1101 HEPData masses and the midpoints
+    # between them (2063 masses in 250 GeV - 5.3 TeV). The built-in rows reproduce every
+    # release row within 1.5% in sigma x B (builtin_tables.py), i.e. 0.75% in g' (g' ~ sqrt(limit)).
+    worst, at = validate.atlas_builtin_vs_release(charges)[1]
+    assert worst < 0.01, f"{worst:.3%} at {at:g} GeV"
 
 
 @pytest.mark.data

@@ -1,0 +1,213 @@
+"""Super-Kamiokande I-V atmospheric neutrinos (release doi:10.5281/zenodo.8401262) with NSI.
+
+The release gives, for each of 930 analysis bins (29 samples in reconstructed momentum and
+zenith) and each true type t (nu_e, nubar_e, nu_mu, nubar_mu, nu_tau, NC), the Monte Carlo count
+without oscillations N0[b, t] and the quantiles (2.3, 15.9, 50, 84.1, 97.7%) of the true energy and
+true cos(zenith) of those events. (The unoscillated nu_tau file holds nu_mu-flux events with the
+nu_tau cross section, i.e. full conversion, as its counts and energies show.)
+
+Prediction (per bin, rebuilt from the release's MC): each type's true-(E, cos z) distribution is
+the product of two piecewise-linear CDFs through its quantiles (tails extended linearly to 0 and
+1; cos z cut to [-1, 1]), integrated over a grid of cells (card ``[grid]``); the oscillation
+weight in each cell is
+
+    nu_e:   P_ee + r P_mue,    nu_mu:  P_mumu + P_emu / r,   nu_tau: P_mutau + P_etau / r
+
+(neutrino or antineutrino probabilities; nu_tau a 0.67 : 0.33 mix), NC 1, with r the nu_mu/nu_e
+flux ratio (card ``[flux_ratio]``) and P through the PREM Earth (earth.py) with NSI from
+``point.eps_matter`` in each layer (its own Y_n). Then N[b] = sum_t N0[b, t] <weight>_bt times the
+systematic factors. Likelihood: Poisson, chi2 = 2 sum [N - d + d ln(d / N)] over the 930 bins
+(non-integer up-going-muon data kept as they are).
+
+Systematics (card ``[systematics]``): the release has no response functions of its bins to the
+analysis's ~100 systematic parameters, so this likelihood carries a simplified set of nuisances
+(normalisation, spectral tilt, nu_mu/nu_e and nubar/nu flux ratios, four sample-class
+normalisations, nu_tau and NC cross sections), sampled with normal priors. This, the separable
+(E, cos z) distributions rebuilt from quantiles, and binned rather than per-event oscillation
+weights (the release's disclaimer) limit how closely the published results are reproduced
+(docs/oscillation.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from globalfit.errors import GlobalfitError
+from globalfit.likelihood import Likelihood
+from likelihoods.oscillation import nufit
+from likelihoods.oscillation.earth import atmospheric_paths, earth_probabilities
+from likelihoods.oscillation.engine import OSC_NAMES
+from likelihoods.oscillation.experiment import poisson_chi2
+from priors import Normal, Prior
+
+#: release file stem, final flavour index (None: NC), antineutrino (None: nu_tau mix)
+TYPES = (("Nue", 0, False), ("NueBar", 0, True), ("Numu", 1, False), ("NumuBar", 1, True),
+         ("Nutau", 2, None), ("NC", None, False))
+QUANTILES = np.array([0.023, 0.159, 0.5, 0.841, 0.977])
+CLASSES = ("fc_subgev", "fc_multigev", "pc", "upmu")
+MC_FOLDER = {"NoOsc": "unoscillated", "NO": "normal", "IO": "inverted"}
+
+
+def sample_class(name: str) -> str:
+    """fc_subgev, fc_multigev, pc or upmu from a release sample name (the single- and two-ring
+    NC pi0 samples are fully contained sub-GeV)."""
+    if "upmu" in name:
+        return "upmu"
+    if "_pc_" in name:
+        return "pc"
+    if "multigev" in name:
+        return "fc_multigev"
+    return "fc_subgev"
+
+
+def quantile_cdf_weights(q: np.ndarray, edges: np.ndarray, lo: float | None = None,
+                         hi: float | None = None) -> np.ndarray:
+    """Share of a distribution in each cell [edges[i], edges[i+1]], given its quantiles q (n, 5)
+    at QUANTILES: the CDF is piecewise linear through them, extended linearly to 0 and 1 with
+    the slopes of the outer quantile pairs; optionally cut to [lo, hi] and renormalised. Rows
+    with no spread (empty bins) get weight 0. Returns (n, cells)."""
+    q = np.maximum.accumulate(np.asarray(q, float), axis=1)
+    empty = q[:, 4] <= q[:, 0]
+    q = q + 1e-9 * np.arange(5)[None, :]                     # strictly increasing
+    p = QUANTILES
+    x0 = q[:, :1] - (q[:, 1:2] - q[:, :1]) * p[0] / (p[1] - p[0])
+    x1 = q[:, 4:] + (q[:, 4:] - q[:, 3:4]) * (1 - p[4]) / (p[4] - p[3])
+    xs = np.concatenate([x0, q, x1], axis=1)
+    ps = np.concatenate([[0.0], p, [1.0]])
+    e = np.asarray(edges, float)
+    if lo is not None:
+        e = np.clip(e, lo, hi)
+    cdf = np.stack([np.interp(e, x, ps) for x in xs])
+    w = np.diff(cdf, axis=1)
+    tot = w.sum(axis=1, keepdims=True)
+    ok = (tot > 0) & ~empty[:, None]
+    return np.where(ok, w / np.where(ok, tot, 1.0), 0.0)
+
+
+def read_mc(folder: Any, config: str) -> dict[str, np.ndarray]:
+    """{type stem: (930, 15) table} of one MC configuration (NoOsc, NO or IO)."""
+    out = {}
+    for stem, _, _ in TYPES:
+        path = folder / "bins" / MC_FOLDER[config] / f"sk_2023_MC{stem}{config}.txt"
+        out[stem] = np.loadtxt(path, comments="#")
+    return out
+
+
+class SuperKAtm2023(Likelihood):
+    """Super-K I-V atmospheric neutrinos, 930 bins, through the PREM Earth (module docstring)."""
+
+    name = "superk_atm_2023"
+    requires = frozenset({"eps_matter"})
+    citation = ("Super-Kamiokande, arXiv:2311.05105; data release doi:10.5281/zenodo.8401262; "
+                "PREM (Dziewonski and Anderson 1981); NuFIT 6.0 arXiv:2410.05380 for the "
+                "unconstrained oscillation priors")
+    validity = ("atmospheric nu, true E 0.06 GeV - 100 TeV (oscillations computed below 10^5 "
+                "GeV), all zeniths; three active flavours")
+    card_file = "superk_atm_2023.toml"
+    options = {"mass_ordering": "NO", "osc_priors": "measured", "max_shell_km": None,
+               "n_cosz_up": None}
+
+    def setup(self) -> None:
+        from globalfit.data import release_path
+
+        nufit.check_ordering(self.config["mass_ordering"])
+        self._shared = nufit.shared_priors(self.config["mass_ordering"],
+                                           self.config["osc_priors"])
+        c = self.card
+        folder = release_path(c["release"])
+        names = np.loadtxt(folder / "bins" / "sk_2023_BinInfo.txt", skiprows=1, dtype=str,
+                           usecols=0)
+        self.sample_names = names
+        self.data = np.loadtxt(folder / "bins" / "sk_2023_Data.txt", comments="#")
+        cls = np.array([CLASSES.index(sample_class(n)) for n in names])
+        self._class_onehot = jnp.asarray(np.eye(len(CLASSES))[cls])
+        g = c["grid"]
+        le = g["log10e_edges"]
+        self.log10e_edges = np.concatenate([np.linspace(le["lo"], le["hi"], le["n"] + 1),
+                                            le["tail"]])
+        n_up = int(self.config["n_cosz_up"] or g["n_cosz_up"])
+        self.cosz_edges = np.concatenate([np.linspace(-1, 0, n_up + 1),
+                                          np.linspace(0, 1, g["n_cosz_down"] + 1)[1:]])
+        self.e_centres = 10 ** (0.5 * (self.log10e_edges[1:] + self.log10e_edges[:-1]))
+        cz = 0.5 * (self.cosz_edges[1:] + self.cosz_edges[:-1])
+        shell = self.config["max_shell_km"] or g["max_shell_km"]
+        self.paths = atmospheric_paths(cz, production_height_km=g["production_height_km"],
+                                       max_shell_km=shell)
+        mc = read_mc(folder, "NoOsc")
+        self.n0 = np.stack([mc[s][:, 0] for s, _, _ in TYPES], axis=1)       # (930, 6)
+        self._we, self._wz = [], []
+        for stem, _, _ in TYPES[:-1]:                                      # NC: no weights
+            t = mc[stem]
+            self._we.append(jnp.asarray(quantile_cdf_weights(np.log10(np.maximum(
+                t[:, 3:8], 1e-6)), self.log10e_edges)))
+            self._wz.append(jnp.asarray(quantile_cdf_weights(t[:, 10:15], self.cosz_edges,
+                                                             -1.0, 1.0)))
+        fr = c["flux_ratio"]
+        self._ratio = jnp.asarray(fr["r0"] * np.maximum(self.e_centres, 1.0) ** fr["slope"])
+        self._log_e10 = jnp.asarray(np.log(self.e_centres / 10.0))
+        self._sd = dict(c["systematics"])
+        if len(self.data) != self.n0.shape[0]:
+            raise GlobalfitError("Super-K release: data and MC have different bin counts.")
+
+    # Likelihood API ----------------------------------------------------------------------
+    def shared_priors(self) -> dict[str, Prior]:
+        return self._shared
+
+    def nuisance_priors(self) -> dict[str, Prior]:
+        return {k: Normal(0.0, float(v)) for k, v in self._sd.items()}
+
+    def oscillation_weights(self, osc: dict[str, Any], eps: Any, mu_e: Any = 0.0) -> list[Any]:
+        """Per type (without NC): (E cells, cos z cells) oscillation weights (module docstring);
+        ``mu_e`` scales the nu_mu/nu_e flux ratio by (1 + mu_e)."""
+        r = (self._ratio * (1.0 + mu_e))[:, None]
+        p = [jnp.swapaxes(earth_probabilities(self.e_centres, self.paths, osc=osc, eps=eps,
+                                              antineutrino=a, initial=(0, 1)), 0, 1)
+             for a in (False, True)]
+        out = []
+        for _, fin, anti in TYPES[:-1]:
+            def weight(pp, fin=fin):
+                if fin == 0:
+                    return pp[..., 0, 0] + r * pp[..., 1, 0]
+                if fin == 1:
+                    return pp[..., 1, 1] + pp[..., 0, 1] / r
+                return pp[..., 1, 2] + pp[..., 0, 2] / r
+            if anti is None:
+                f = self.card["nutau_nu_fraction"]
+                out.append(f * weight(p[0]) + (1 - f) * weight(p[1]))
+            else:
+                out.append(weight(p[int(anti)]))
+        return out
+
+    def expected_by_type(self, point: Any) -> Any:
+        """(930, 6) expected events per bin and true type (TYPES order), systematics applied."""
+        osc = {k: point[k] for k in OSC_NAMES}
+        nu = point.nuisance
+        w = self.oscillation_weights(osc, point.eps_matter, nu.get("flux_mu_e", 0.0))
+        tilt = jnp.exp(nu.get("flux_tilt", 0.0) * self._log_e10)[:, None]
+        cols = []
+        for k, f in enumerate(w):
+            g = self._we[k] @ (f * tilt)                                  # (930, cos z cells)
+            cols.append(jnp.sum(g * self._wz[k], axis=1))
+        cols.append(jnp.ones(self.n0.shape[0]))                          # NC: no oscillation
+        n = jnp.asarray(self.n0) * jnp.stack(cols, axis=1)
+        nubar = 1.0 + nu.get("flux_nubar", 0.0)
+        type_scale = jnp.stack([jnp.asarray(1.0), nubar, jnp.asarray(1.0), nubar,
+                                1.0 + nu.get("nutau", 0.0), 1.0 + nu.get("nc", 0.0)])
+        classes = jnp.stack([nu.get(c, 0.0) for c in CLASSES])
+        per_bin = (1.0 + nu.get("norm", 0.0)) * (1.0 + self._class_onehot @ classes)
+        return n * type_scale[None, :] * per_bin[:, None]
+
+    def expected(self, point: Any) -> dict[str, Any]:
+        """``{type: expected events per bin}`` for the six true types of the release."""
+        n = self.expected_by_type(point)
+        return {stem: n[:, k] for k, (stem, _, _) in enumerate(TYPES)}
+
+    def chi2(self, point: Any) -> Any:
+        n = jnp.sum(self.expected_by_type(point), axis=1)
+        return poisson_chi2(jnp.maximum(n, 1e-3), jnp.asarray(self.data))
+
+    def loglike(self, point: Any) -> Any:
+        return -0.5 * self.chi2(point)

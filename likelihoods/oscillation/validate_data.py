@@ -1,0 +1,322 @@
+"""Validation of the real-data oscillation likelihoods against the releases' own results.
+
+    GLOBALFIT_DATA_DIR=../shared/data python -m likelihoods.oscillation.validate_data [--quick]
+
+(also ``python -m likelihoods.oscillation.validate --data``). Prints the tables of
+docs/oscillation.md, "Real data":
+
+0. the layered Earth against nuSQuIDS' Earth body for PREM regions and 400-50 km shells;
+1. minos_2017: chi2 on a (sin^2 theta23, dm32) grid (other parameters at NuFIT 6.0 NO): the
+   minimum (the release's own chi2 surface of the sterile fit has its minimum, 99.308, at
+   theta24 -> 0, i.e. three flavours), the best fit against the published one, and the extents
+   of the 68/90% regions (Delta chi2 = 2.30, 4.61) against the digitised contour of the release;
+2. superk_atm_2023: the predictions at the release's NO best fit against the release's NO Monte
+   Carlo, per sample (the forward model rebuilt from the unoscillated MC);
+3. superk_atm_2023 (skipped with ``--quick``; minutes per row): minima in NO and IO with
+   theta23, dm31, delta and the nuisances free (theta13 fixed to NuFIT 6.0: "theta13
+   constrained"), against the release's IO - NO Delta chi2 = 5.69; the delta_CP profile against
+   the release's graph; the sin^2 theta23 and |dm32| profile ranges at Delta chi2 = 4.61 against
+   the extents of the release's 90% contour (the extent of a 2-d region is the 1-d profile
+   range at the same Delta chi2).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from scipy.optimize import minimize
+
+import globalfit  # noqa: F401  (float64)
+from globalfit.models import Point, get_model
+from likelihoods.oscillation.nufit import best_fit
+
+
+def _point(lik: Any, osc: dict, nuis: dict | None = None, **eps: float) -> Point:
+    m = get_model("nsi")
+    return Point(m, {**m.defaults(), **eps}, {**osc, **(nuis or {})})
+
+
+# -- layered Earth ----------------------------------------------------------------------------
+def nusquids_chords(cosz: np.ndarray, energies: np.ndarray, anti: bool = False,
+                    table_step_km: float = 0.5) -> np.ndarray:
+    """nuSQuIDS (arXiv:2112.13804) through its Earth body built on our PREM table (r/R, rho,
+    Y_e every ``table_step_km``; its cubic spline smooths each density jump over a few steps),
+    along the chord of length -2 R cos z, NuFIT 6.0 NO: P[z, E, a, b]. Needs nuSQuIDS."""
+    import nuSQuIDS as nsq
+
+    from likelihoods.oscillation.earth import prem
+
+    osc = best_fit("NO")
+    u = nsq.Const()
+    m = prem()
+    x = np.linspace(0.0, 1.0, int(round(m.radius_km / table_step_km)) + 1)
+    rho, ye = m.density(x * m.radius_km), m.ye[m.region(x * m.radius_km)]
+    body = nsq.Earth(x.tolist(), rho.tolist(), ye.tolist())
+    kind = nsq.NeutrinoType.antineutrino if anti else nsq.NeutrinoType.neutrino
+    out = []
+    for cz in cosz:
+        nus = nsq.nuSQUIDS(np.asarray(energies) * u.GeV, 3, kind, False)
+        nus.Set_MixingAngle(0, 1, osc["theta12"])
+        nus.Set_MixingAngle(0, 2, osc["theta13"])
+        nus.Set_MixingAngle(1, 2, osc["theta23"])
+        nus.Set_SquareMassDifference(1, osc["dm21"])
+        nus.Set_SquareMassDifference(2, osc["dm31"])
+        nus.Set_CPPhase(0, 2, osc["delta_cp"])
+        nus.Set_Body(body)
+        nus.Set_Track(nsq.Earth.Track(-2.0 * m.radius_km * cz * u.km))
+        nus.Set_rel_error(1e-10)
+        nus.Set_abs_error(1e-10)
+        rows = []
+        for a in range(3):
+            ini = np.zeros((len(energies), 3))
+            ini[:, a] = 1.0
+            nus.Set_initial_state(ini, nsq.Basis.flavor)
+            nus.EvolveState()
+            rows.append([[nus.EvalFlavorAtNode(b, i) for b in range(3)]
+                         for i in range(len(energies))])
+        out.append(np.transpose(np.array(rows), (1, 0, 2)))
+    return np.array(out)
+
+
+def earth_vs_nusquids(shells=(None, 400.0, 200.0, 100.0, 50.0), table_step_km: float = 1.0):
+    """Worst |dP| per zenith of earth_probabilities against nuSQuIDS for each shell size."""
+    from likelihoods.oscillation.earth import atmospheric_paths, earth_probabilities
+
+    cosz = np.array([-1.0, -0.9, -0.8, -0.6, -0.4, -0.2, -0.05])
+    e = np.geomspace(0.1, 100.0, 61)
+    ref = nusquids_chords(cosz, e, table_step_km=table_step_km)
+    rows = []
+    for ms in shells:
+        paths = atmospheric_paths(cosz, production_height_km=0.0, max_shell_km=ms)
+        d = np.abs(np.asarray(earth_probabilities(e, paths, osc=best_fit("NO"))) - ref)
+        rows.append((ms, d.max(axis=(1, 2, 3))))
+    return cosz, rows
+
+
+# -- MINOS ------------------------------------------------------------------------------------
+def minos_grid(n_s: int = 41, n_dm: int = 46) -> dict[str, Any]:
+    """chi2 of minos_2017 on a (sin^2 theta23, dm32) grid at NuFIT 6.0 NO for the rest."""
+    from likelihoods.oscillation.minos_2017 import MINOS2017
+
+    lik = MINOS2017()
+    osc = best_fit("NO")
+    s2 = np.linspace(0.30, 0.70, n_s)
+    dm = np.linspace(2.0e-3, 2.9e-3, n_dm)
+    f = jax.jit(jax.vmap(lambda a, d: lik.chi2(_point(lik, {**osc, "theta23": jnp.arcsin(
+        jnp.sqrt(a)), "dm31": d + osc["dm21"]}))))
+    aa, dd = (x.ravel() for x in np.meshgrid(s2, dm, indexing="ij"))
+    chunk = 100                                   # fixed-size batches: one compilation
+    pad = (-len(aa)) % chunk
+    aa, dd = np.pad(aa, (0, pad), mode="edge"), np.pad(dd, (0, pad), mode="edge")
+    chi = np.concatenate([np.asarray(f(jnp.asarray(aa[i:i + chunk]), jnp.asarray(
+        dd[i:i + chunk]))) for i in range(0, len(aa), chunk)])
+    chi = chi[:len(s2) * len(dm)].reshape(len(s2), len(dm))
+    return {"s2": s2, "dm32": dm, "chi2": chi, "card": lik.card}
+
+
+def region_extent(x: np.ndarray, y: np.ndarray, dchi: np.ndarray, level: float) -> tuple:
+    """(x_min, x_max, y_min, y_max) of the grid points with Delta chi2 < level."""
+    ok = dchi < level
+    xs, ys = x[np.any(ok, axis=1)], y[np.any(ok, axis=0)]
+    return float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
+
+
+def digitised_contour_extent(level: str) -> tuple:
+    """Extent of the digitised MINOS 68 or 90% contour (wpd_datasets.csv of the release)."""
+    from globalfit.data import release_path
+
+    a = np.genfromtxt(release_path("oscillation/minos_2017") / "wpd_datasets.csv",
+                      delimiter=",", skip_header=2)
+    i = 0 if level == "68" else 2
+    x, y = a[:, i], a[:, i + 1]
+    ok = ~np.isnan(x)
+    return float(x[ok].min()), float(x[ok].max()), float(y[ok].min()), float(y[ok].max())
+
+
+# -- Super-K ----------------------------------------------------------------------------------
+def sk_mc_truth(lik: Any, ordering: str = "NO") -> dict[str, float]:
+    t = lik.card["mc_truth"][ordering]
+    return {**best_fit(ordering), "theta23": math.asin(math.sqrt(t["sin2_theta23"])),
+            "theta13": math.asin(math.sqrt(t["sin2_theta13"])), "dm31": t["dm31"],
+            "delta_cp": t["delta_cp"]}
+
+
+def sk_vs_release_mc(lik: Any) -> list[tuple[str, float, float]]:
+    """(sample, ours, release MC NO) at the release's NO best fit, nuisances at 0."""
+    from globalfit.data import release_path
+    from likelihoods.oscillation.superk_atm_2023 import TYPES, read_mc
+
+    nuis = {k: 0.0 for k in lik.nuisance_priors()}
+    ours = np.asarray(jax.jit(lambda o: jnp.sum(lik.expected_by_type(_point(lik, o, nuis)), 1))(
+        sk_mc_truth(lik)))
+    mc = read_mc(release_path(lik.card["release"]), "NO")
+    ref = sum(mc[s][:, 0] for s, _, _ in TYPES)
+    return [(name, float(ours[lik.sample_names == name].sum()),
+             float(ref[lik.sample_names == name].sum()))
+            for name in dict.fromkeys(lik.sample_names)]
+
+
+def sk_profile(lik: Any, fixed: dict[str, float], start: dict[str, float],
+               free: tuple[str, ...] = ("theta23", "dm31", "delta_cp")) -> tuple[float, dict]:
+    """min over ``free`` oscillation parameters and all nuisances (Gaussian pulls) of the
+    superk_atm_2023 chi2, the other oscillation parameters at ``fixed``; L-BFGS-B with jax
+    gradients from ``start``."""
+    pri = lik.nuisance_priors()
+    names = list(pri)
+    sd = np.array([pri[k].sd for k in names])
+    scale = {"theta23": 0.02, "dm31": 3e-5, "delta_cp": 0.3}
+
+    def chi2(z):
+        osc = {**fixed, **{k: start[k] + z[i] * scale[k] for i, k in enumerate(free)}}
+        nu = {k: z[len(free) + j] * sd[j] for j, k in enumerate(names)}
+        return lik.chi2(_point(lik, osc, nu)) + jnp.sum(z[len(free):] ** 2)
+
+    f = jax.jit(jax.value_and_grad(chi2))
+
+    def fun(z):
+        v, g = f(jnp.asarray(z))
+        return float(v), np.asarray(g)
+
+    r = minimize(fun, np.zeros(len(free) + len(names)), jac=True, method="L-BFGS-B",
+                 options={"maxiter": 200})
+    best = {k: start[k] + r.x[i] * scale[k] for i, k in enumerate(free)}
+    return float(r.fun), best
+
+
+def nsi_profile(lik: Any, coupling: str, grid: np.ndarray, ordering: str = "NO") -> np.ndarray:
+    """Delta chi2 of one likelihood without nuisances (minos_2017) in ``coupling`` (eps^u
+    alone), theta23 and dm31 profiled (both octants tried), the rest at NuFIT 6.0."""
+    osc0 = best_fit(ordering)
+
+    def chi2(x, z):
+        osc = {**osc0, "theta23": z[0], "dm31": z[1] * 1e-3}
+        return lik.chi2(_point(lik, osc, **{coupling: x}))
+
+    f = jax.jit(jax.value_and_grad(chi2, argnums=1))
+    out = []
+    for x in grid:
+        best = np.inf
+        for th in (osc0["theta23"], math.pi / 2 - osc0["theta23"]):
+            def fun(z, x=x):
+                v, g = f(x, jnp.asarray(z))
+                return float(v), np.asarray(g)
+            r = minimize(fun, np.array([th, osc0["dm31"] * 1e3]), jac=True, method="L-BFGS-B")
+            best = min(best, float(r.fun))
+        out.append(best)
+    out = np.array(out)
+    return out - out.min()
+
+
+def intervals(grid: np.ndarray, dchi: np.ndarray, level: float = 4.0) -> str:
+    """Allowed ranges {Delta chi2 < level} (profile.py's interpolation), formatted."""
+    from likelihoods.oscillation.profile import intervals as iv
+
+    return " U ".join(f"[{a:+.3f}, {b:+.3f}]" for a, b in iv(grid, dchi, level))
+
+
+def release_graphs(kind: str = "constrained") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """TGraphs of chi2/sk_q13-<kind>_2023.root: name -> (x, y)."""
+    from globalfit.data import release_path
+    from likelihoods.oscillation.minos_2017 import read_root
+
+    f = read_root(release_path("oscillation/superk_atm_2023") / "chi2" /
+                  f"sk_q13-{kind}_2023.root")
+    return {k.split(";")[0]: tuple(np.asarray(a) for a in f[k].values()) for k in f.keys()}
+
+
+def main(argv: list[str]) -> None:
+    try:
+        cosz, rows = earth_vs_nusquids()
+        print("## layered Earth vs nuSQuIDS (table every 1 km), worst |dP| per cos z "
+              + " ".join(f"{c:+.2f}" for c in cosz))
+        for ms, d in rows:
+            print(f"| {ms or 'PREM regions'} | {d.max():.1e} | "
+                  + " ".join(f"{v:.1e}" for v in d) + " |", flush=True)
+    except ImportError:
+        print("## layered Earth vs nuSQuIDS: nuSQuIDS not installed")
+    g = minos_grid()
+    d = g["chi2"] - g["chi2"].min()
+    i, j = np.unravel_index(np.argmin(g["chi2"]), d.shape)
+    pub = g["card"]["published"]
+    print("## minos_2017: chi2 on the (sin^2 theta23, dm32) grid, NuFIT 6.0 NO otherwise")
+    print(f"minimum chi2 = {g['chi2'].min():.2f} (release's sterile chi2 surface minimum at "
+          f"theta24 -> 0: 99.31), 91 + 54 bins")
+    print(f"best fit sin^2 theta23 = {g['s2'][i]:.3f}, dm32 = {g['dm32'][j]:.3e} eV^2 "
+          f"(published {pub['sin2_theta23'][0]} +{pub['sin2_theta23'][1]} "
+          f"-{pub['sin2_theta23'][2]}, {pub['dm32'][0]:.2e} +{pub['dm32'][1]:.1e} "
+          f"-{pub['dm32'][2]:.1e})")
+    low = d[g["s2"] < 0.5].min()
+    print(f"Delta chi2 of the best fit in the other octant: {low:.2f}")
+    for lev, dchi in (("68", 2.30), ("90", 4.61)):
+        ours = region_extent(g["s2"], g["dm32"], d, dchi)
+        ref = digitised_contour_extent(lev)
+        print(f"| {lev}% | sin^2 theta23 [{ours[0]:.3f}, {ours[1]:.3f}] vs [{ref[0]:.3f}, "
+              f"{ref[1]:.3f}] | dm32 [{ours[2]*1e3:.3f}, {ours[3]*1e3:.3f}] vs "
+              f"[{ref[2]*1e3:.3f}, {ref[3]*1e3:.3f}] 1e-3 eV^2 |", flush=True)
+
+    from likelihoods.oscillation.minos_2017 import MINOS2017
+
+    minos = MINOS2017()
+    print("\n## minos_2017 alone: NSI, Delta chi2 = 4 ranges of eps^u (eps = 3 eps^u), theta23 and"
+          " dm31 profiled, NO")
+    for coup, grid in (("eps_tautau_u", np.linspace(-0.3, 0.3, 25)),
+                       ("eps_mutau_u", np.linspace(-0.1, 0.1, 21)),
+                       ("eps_ee_u", np.linspace(-1.5, 1.5, 31))):
+        print(f"| {coup} | {intervals(grid, nsi_profile(minos, coup, grid))} |", flush=True)
+
+    from likelihoods.oscillation.superk_atm_2023 import SuperKAtm2023
+
+    lik = SuperKAtm2023()
+    print("\n## superk_atm_2023: prediction at the release's NO best fit vs its NO MC")
+    print("| sample | ours | release MC NO | ratio - 1 |")
+    rows = sk_vs_release_mc(lik)
+    for name, a, b in rows:
+        print(f"| {name} | {a:.1f} | {b:.1f} | {a / b - 1:+.3f} |")
+    a, b = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    print(f"| total | {a:.1f} | {b:.1f} | {a / b - 1:+.3f} |", flush=True)
+    if "--quick" in argv:
+        return
+    no = sk_mc_truth(lik, "NO")
+    io = {**best_fit("IO"), "theta23": no["theta23"], "delta_cp": no["delta_cp"],
+          "dm31": -no["dm31"] + no["dm21"]}
+    lik_io = SuperKAtm2023(mass_ordering="IO")
+    c_no, b_no = sk_profile(lik, no, no)
+    c_io, b_io = sk_profile(lik_io, io, io)
+    print("\n## superk_atm_2023: minima, theta13 fixed (NuFIT 6.0), nuisances profiled")
+    print(f"NO: chi2 = {c_no:.2f} at sin^2 theta23 = {math.sin(b_no['theta23'])**2:.3f}, "
+          f"dm31 = {b_no['dm31']:.4e}, delta = {b_no['delta_cp']:.2f}")
+    print(f"IO: chi2 = {c_io:.2f} at sin^2 theta23 = {math.sin(b_io['theta23'])**2:.3f}, "
+          f"dm31 = {b_io['dm31']:.4e}, delta = {b_io['delta_cp']:.2f}")
+    print(f"IO - NO = {c_io - c_no:.2f} (release: 5.69)", flush=True)
+    gr = release_graphs("constrained")
+    print("\n## superk_atm_2023: delta_CP profile (NO), Delta chi2 vs the release's graph")
+    x, y = gr["SK2023_q13-constrained_dcp_chi2_no"]
+    for dcp in (-math.pi / 2, 0.0, math.pi / 2, math.pi):
+        c, _ = sk_profile(lik, {**no, "delta_cp": dcp}, {**b_no, "delta_cp": dcp},
+                          free=("theta23", "dm31"))
+        print(f"| delta = {dcp:+.2f} | {c - c_no:.2f} | {np.interp(dcp, x, y):.2f} |",
+              flush=True)
+    print("\n## superk_atm_2023: 1-d profiles at Delta chi2 = 4.61 vs the 90% contour extent")
+    cx, cy = gr["SK2023_q13-constrained_m23_s23_90percent_no"]
+    print(f"release 90% NO: sin^2 theta23 [{cx.min():.3f}, {cx.max():.3f}], "
+          f"|dm| [{cy.min()*1e3:.3f}, {cy.max()*1e3:.3f}] 1e-3 eV^2")
+    for s2 in (0.38, 0.40, 0.60, 0.62):
+        th = math.asin(math.sqrt(s2))
+        c, _ = sk_profile(lik, {**no, "theta23": th}, {**b_no, "theta23": th},
+                          free=("dm31", "delta_cp"))
+        print(f"| sin^2 theta23 = {s2:.2f} | Delta chi2 = {c - c_no:.2f} |", flush=True)
+    for dm in (2.0e-3, 2.1e-3, 2.7e-3, 2.8e-3):
+        c, _ = sk_profile(lik, {**no, "dm31": dm + no["dm21"]},
+                          {**b_no, "dm31": dm + no["dm21"]}, free=("theta23", "delta_cp"))
+        print(f"| dm32 = {dm:.2e} | Delta chi2 = {c - c_no:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+
+

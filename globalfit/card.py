@@ -10,7 +10,9 @@ from typing import Any
 from globalfit.errors import GlobalfitError, unknown
 from globalfit.schema import check_finite, check_settings
 
-SECTIONS = ("model", "likelihoods", "parameters", "sampler", "output", "plots", "scan", "title")
+SECTIONS = ("model", "likelihoods", "parameters", "sampler", "output", "plots", "scan",
+            "combinations", "title")
+SCAN_KEYS = ("over",)
 OUTPUT_KEYS = ("dir",)
 
 
@@ -88,6 +90,16 @@ class RunCard:
             if not isinstance(v, dict):
                 raise GlobalfitError(f"{where}: [likelihoods.{k}] must be a table of options.")
         sampler = check_sampler_table(dict(_table(raw, "sampler", where)), where)
+        from globalfit.combinations import resolve
+
+        resolve(_table(raw, "combinations", where), use)  # groups name known likelihoods
+        scan = _table(raw, "scan", where)
+        for k, v in scan.items():
+            if k not in SCAN_KEYS:
+                raise unknown("key of [scan]", k, SCAN_KEYS)
+            if not isinstance(v, str):
+                raise GlobalfitError(f"{where}: [scan] over must be a string such as "
+                                     "\"m_zprime=logspace(-2,1,12)\".")
         output = dict(_table(raw, "output", where))
         for k in output:
             if k not in OUTPUT_KEYS:

@@ -1,4 +1,5 @@
-"""Command line: ``globalfit list | run | summary | plot | export | compare | scan | data``.
+"""Command line: ``globalfit list | run | summary | plot | export | compare | scan | combine``,
+``globalfit data``.
 
 Errors the user can cause print one sentence on stderr and exit with status 2, never a traceback.
 """
@@ -196,8 +197,30 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from globalfit.scan import run_scan
 
     base = run_scan(args.card, args.over, out=args.out, jobs=args.jobs, sampler=args.sampler,
-                    progress=not args.quiet)
-    print(f"{base / 'scan.csv'}\n{base / 'scan.png'}")
+                    progress=not args.quiet, only=_names(args.only), each=args.each,
+                    profile_only=args.profile_only)
+    print(base / "scan.csv")
+    for png in sorted(base.glob("scan*.png")):
+        print(png)
+    return 0
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [t.strip() for t in text.split(",")] if text else None
+
+
+def cmd_combine(args: argparse.Namespace) -> int:
+    from globalfit.combine import print_table, run_combine
+
+    base, table = run_combine(args.card, out=args.out, only=_names(args.only),
+                              lattice=_names(args.lattice), each=args.each, null=args.null,
+                              reweight=args.reweight, ess_min=args.ess_min, jobs=args.jobs,
+                              sampler=args.sampler, force=args.force, progress=not args.quiet)
+    print_table(table, _console())
+    for name in ("combinations.csv", "combinations.json", "tensions.csv", "corner.png",
+                 "information.png"):
+        if (base / name).exists():
+            print(base / name)
     return 0
 
 
@@ -280,14 +303,39 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--strict", action="store_true", help="exit 1 when samplers disagree")
     s.set_defaults(func=cmd_compare)
-    s = sub.add_parser("scan", help="run a card over a grid of one parameter")
+    s = sub.add_parser("scan", help="every combination of a card over a grid of one parameter")
     s.add_argument("card")
-    s.add_argument("--over", required=True, help="PARAM=logspace(a,b,n) | linspace(..) | v1,v2")
+    s.add_argument("--over", help="PARAM=logspace(a,b,n) | linspace(..) | v1,v2 (default: the "
+                   "card's [scan] over)")
     s.add_argument("--out")
+    s.add_argument("--only", help="only these named combinations (comma-separated)")
+    s.add_argument("--each", action="store_true", help="also every single likelihood")
+    s.add_argument("--profile-only", action="store_true",
+                   help="profile-likelihood bounds only (no sampler runs)")
     s.add_argument("--jobs", type=int, default=1, help="local worker processes")
     s.add_argument("--sampler")
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=cmd_scan)
+    s = sub.add_parser("combine", help="run and compare the named combinations of a card")
+    s.add_argument("card")
+    s.add_argument("--out", help="folder of the combinations (default: the card's dir + "
+                   "_combine)")
+    s.add_argument("--only", help="only these named combinations (comma-separated)")
+    s.add_argument("--lattice", help="every union of these groups or likelihoods "
+                   "(comma-separated, at most 6)")
+    s.add_argument("--each", action="store_true", help="also every single likelihood")
+    s.add_argument("--null", action="store_true",
+                   help="also each combination at the Standard Model: ln B of the model vs SM")
+    s.add_argument("--reweight", action="store_true",
+                   help="estimate a combination from a smaller one by importance weights "
+                   "where the effective sample size allows")
+    s.add_argument("--ess-min", type=int, default=400,
+                   help="smallest effective sample size of a reweighted combination (400)")
+    s.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    s.add_argument("--sampler")
+    s.add_argument("--force", action="store_true", help="replace finished combinations")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_combine)
     s = sub.add_parser("data", help="public data releases (status exits 1 if any is missing or "
                                     "damaged)")
     s.add_argument("action", choices=["list", "fetch", "status"])

@@ -27,55 +27,58 @@ def plot_combinations(base: Path, runs: list[Any], table: dict[str, Any], physic
 
 
 def information_chart(table: dict[str, Any], path: Path, title: str = "") -> Path:
-    """Left: information gain of each combination [bits] (projections hatched). Right: for each
-    combination G, the bits it adds to the largest combination C it does not overlap (C u G in
-    the table) and, per coupling, how much it shrinks C's 95% upper limit [%]."""
+    """Left: the information gain of each combination [bits] (projections hatched). Middle: for
+    each combination G, the bits it adds to the largest combination C it does not overlap (with
+    C u G in the table). Right: how much G shrinks C's 95% upper limit of each coupling [%]."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from globalfit.plots import COLOURS, _save
+    from globalfit.labels import math as tex
+    from globalfit.labels import parameter_labels
+    from globalfit.plots import COLOURS, save_figure
 
     rows = [r for r in table["rows"] if r["information_bits"] is not None]
     contrib = [c for c in table["contributions"] if c["bits_added"] is not None]
-    ncol = 2 if contrib else 1
-    fig, axes = plt.subplots(1, ncol, figsize=(5.2 * ncol, 0.45 * max(len(rows), 4) + 1.6),
-                             squeeze=False)
+    params = sorted({n for c in contrib for n in c["upper95_shrink"]})
+    panels = 1 + bool(contrib) + bool(params)
+    height = 0.42 * max(len(rows), len(contrib), 3) + 1.5
+    fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, height), squeeze=False,
+                             layout="constrained")
     ax = axes[0, 0]
-    names = [r["combination"] for r in rows]
     y = np.arange(len(rows))
-    ax.barh(y, [r["information_bits"] for r in rows],
-            xerr=[r["information_bits_err"] for r in rows], color=COLOURS[0],
-            hatch=None, alpha=0.85)
-    for k, r in enumerate(rows):
-        if r["projection"]:
-            ax.barh(k, r["information_bits"], color="none", edgecolor="k", hatch="//", lw=0)
-    ax.set_yticks(y, names, fontsize=8)
+    ax.barh(y, [r["information_bits"] for r in rows], color=COLOURS[0], alpha=0.85,
+            xerr=[r["information_bits_err"] for r in rows], capsize=2,
+            hatch=["//" if r["projection"] else "" for r in rows], edgecolor="white")
+    ax.set_yticks(y, [r["combination"] for r in rows], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel(r"information gain $D_\mathrm{KL}$(posterior$\,\|\,$prior) [bits]")
-    ax.set_title("per combination (hatched: projection)", fontsize=9)
+    ax.set_xlabel(r"$D_\mathrm{KL}$(posterior $\|$ prior) [bits]")
+    ax.set_title("information gain (hatched: projection)", fontsize=9)
     if contrib:
-        ax = axes[0, 1]
-        labels = [f"{c['group']} → {c['added_to']}" for c in contrib]
+        names = [f"+ {c['group']}\nto {c['added_to']}" for c in contrib]
         y = np.arange(len(contrib))
-        params = sorted({n for c in contrib for n in c["upper95_shrink"]})
-        h = 0.8 / (1 + len(params))
-        ax.barh(y - 0.4 + h / 2, [c["bits_added"] for c in contrib], height=h,
-                color=COLOURS[0], label="bits added")
-        ax2 = ax.twiny()
-        for j, n in enumerate(params):
-            ax2.barh(y - 0.4 + h * (j + 1.5), [100 * c["upper95_shrink"].get(n, np.nan)
-                                               for c in contrib], height=h,
-                     color=COLOURS[(j + 1) % len(COLOURS)], alpha=0.8,
-                     label=f"{n}: 95% limit shrinks [%]")
-        ax.set_yticks(y, labels, fontsize=8)
+        ax = axes[0, 1]
+        ax.barh(y, [c["bits_added"] for c in contrib], color=COLOURS[2], alpha=0.85)
+        ax.set_yticks(y, names, fontsize=7)
         ax.invert_yaxis()
+        ax.axvline(0, color="k", lw=0.6)
         ax.set_xlabel("information added [bits]")
-        ax2.set_xlabel("95% upper limit shrinks by [%]")
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="lower right", frameon=False)
+        ax.set_title("what each combination adds", fontsize=9)
+    if params:
+        labels = parameter_labels(params, *table.get("model", (None, None)))
+        ax = axes[0, 2]
+        h = 0.8 / len(params)
+        for j, n in enumerate(params):
+            ax.barh(y - 0.4 + h * (j + 0.5),
+                    [100 * c["upper95_shrink"].get(n, np.nan) for c in contrib], height=h,
+                    color=COLOURS[(j + 3) % len(COLOURS)], alpha=0.85, label=tex(labels[n]))
+        ax.set_yticks(y, names, fontsize=7)
+        ax.invert_yaxis()
+        ax.axvline(0, color="k", lw=0.6)
+        ax.set_xlabel("95% upper limit shrinks by [%]")
+        ax.set_title("and how much tighter the limits get", fontsize=9)
+        ax.legend(fontsize=8, frameon=False)
     if title:
         fig.suptitle(title, fontsize=9)
-    return _save(fig, path, dpi=120)
+    return save_figure(fig, path, dpi=120)

@@ -299,7 +299,8 @@ def tabulate(runs: list[Planned], physics: list[str], probe: Any) -> dict[str, A
                              **{k: v["mean"] for k, v in t.items()},
                              **{f"{k}_err": v["sd"] for k, v in t.items()}})
     return {"rows": rows, "tensions": tensions, "physics": physics,
-            "contributions": contributions(rows)}
+            "contributions": contributions(rows),
+            "model": [probe.model.name, dict(probe.model.options)]}
 
 
 def contributions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

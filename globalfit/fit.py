@@ -60,7 +60,7 @@ class Fit:
         self.likelihoods: list[Likelihood] = []
         for lik in likelihoods:
             if not isinstance(lik, Likelihood):
-                lik = _shared_likelihood(lik, dict(opts.get(lik, {})))
+                lik = _shared_likelihood(*_registered(lik, dict(opts.get(lik, {}))), alias=lik)
             self._check_capabilities(lik)
             if any(existing.name == lik.name for existing in self.likelihoods):
                 raise GlobalfitError(f"Likelihood {lik.name!r} is listed twice.")
@@ -428,17 +428,42 @@ def _canonical(x: Any) -> str:
     return json.dumps(plain(x), sort_keys=True)
 
 
-def _shared_likelihood(name: str, options: dict[str, Any]) -> Likelihood:
-    """The registered likelihood ``name`` with ``options``, built once per process (per data
-    folder) and shared by every Fit that asks for the same."""
+def _registered(name: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(registered likelihood, its options) of a card entry. An entry whose options name
+    ``likelihood = "REGISTERED"`` is a second configuration of a registered likelihood under its
+    own name (e.g. the HL-LHC option set of a search beside the published one)."""
+    if "likelihood" not in options:
+        return name, options
+    options = dict(options)
+    base = options.pop("likelihood")
+    if not isinstance(base, str):
+        raise GlobalfitError(f"[likelihoods.{name}] likelihood must be the name of a registered "
+                             "likelihood.")
+    from globalfit.registry import list_likelihoods
+
+    if name != base and name in list_likelihoods():
+        raise GlobalfitError(f"{name!r} is a registered likelihood; give the configuration of "
+                             f"{base!r} another name.")
+    return base, options
+
+
+def _shared_likelihood(name: str, options: dict[str, Any], alias: str | None = None
+                       ) -> Likelihood:
+    """The registered likelihood ``name`` with ``options`` (named ``alias`` in the card), built
+    once per process (per data folder) and shared by every Fit that asks for the same."""
+    alias = alias or name
     try:
-        key = (name, _canonical(options), os.environ.get("GLOBALFIT_DATA_DIR"))
+        key = (name, alias, _canonical(options), os.environ.get("GLOBALFIT_DATA_DIR"))
     except TypeError:
-        return get_likelihood(name, **options)
-    lik = _LIKELIHOODS.get(key)
+        key = None
+    lik = _LIKELIHOODS.get(key) if key is not None else None
     if lik is None:
         lik = get_likelihood(name, **options)
-        _LIKELIHOODS.put(key, lik)
+        if alias != name:  # a second configuration: its own name, nuisances and options table
+            lik.name = alias
+            lik.registered_name = name
+        if key is not None:
+            _LIKELIHOODS.put(key, lik)
     return lik
 
 

@@ -60,6 +60,9 @@ class Likelihood:
     #: True for the projection of a future experiment or run (DUNE, T2HK, HL-LHC), False for a
     #: measurement; a combination holding any projection is a projection (architecture.md).
     projection: ClassVar[bool] = False
+    #: the registered name; differs from ``name`` for a second configuration under its own name
+    #: (``[likelihoods.NAME] likelihood = "REGISTERED"`` in a card)
+    registered_name: str = ""
 
     def __init__(self, **options: Any) -> None:
         from globalfit.data import recording

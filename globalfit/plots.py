@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import textwrap
+import uuid
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,7 +82,7 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 150) -> Path:
     the suffix (PNG raster, PDF and SVG vector)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}{path.suffix}")
     try:
         fig.savefig(tmp, dpi=dpi)
         tmp.replace(path)

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import brentq, minimize
 
 from globalfit.errors import GlobalfitError
 
@@ -54,23 +54,54 @@ def profile_chi2(fit: Any, param: str, grid: np.ndarray, start: np.ndarray | Non
 
 
 def profile_upper_limit(fit: Any, param: str, level: float = 3.84, n: int = 48) -> float:
-    """Smallest value above the best fit where Delta chi2 reaches ``level`` (nan if none within
-    the prior range). The grid is log-spaced for log-uniform priors."""
+    """Smallest value above the best fit where Delta chi2 reaches ``level``, every other free
+    parameter (nuisances with their prior pulls, other couplings) profiled; nan if none within
+    the prior range.
+
+    A grid of ``n`` values (log-spaced for log-uniform priors) brackets the crossing; the global
+    minimum is refined by a minimisation over every parameter from the best grid point, and the
+    crossing by root finding on the profiled Delta chi2 (each evaluation warm-started from the
+    grid point below), so the bound does not depend on the grid spacing."""
     prior = fit.priors[param]
     lo, hi = prior.support
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise GlobalfitError(f"Profiling {param!r} needs a prior with finite bounds.")
-    grid = (np.geomspace(lo, hi, n) if prior.kind == "loguniform" else np.linspace(lo, hi, n))
-    chi2, _ = profile_chi2(fit, param, grid)
+    log = prior.kind == "loguniform"
+    grid = np.geomspace(lo, hi, n) if log else np.linspace(lo, hi, n)
+    chi2, points = profile_chi2(fit, param, grid)
     i0 = int(np.argmin(chi2))
-    d = chi2 - chi2[i0]
+    best = min(float(chi2[i0]), _global_minimum(fit, points[i0]))
+    d = chi2 - best
     above = np.flatnonzero(d[i0:] >= level)
     if above.size == 0:
         return float("nan")
     j = i0 + int(above[0])
     if j == 0:
         return float(grid[0])
-    # interpolate the crossing (in log x for log grids)
-    xs = np.log(grid[j - 1:j + 1]) if prior.kind == "loguniform" else grid[j - 1:j + 1]
-    x = np.interp(level, d[j - 1:j + 1], xs)
-    return float(np.exp(x) if prior.kind == "loguniform" else x)
+    to_x = np.exp if log else (lambda t: t)
+    ts = np.log(grid[j - 1:j + 1]) if log else grid[j - 1:j + 1]
+
+    def excess(t: float) -> float:
+        c, _ = profile_chi2(fit, param, np.array([to_x(t)]), start=points[j - 1])
+        return float(c[0]) - best - level
+
+    fa, fb = excess(ts[0]), excess(ts[1])
+    if fa < 0 <= fb:
+        return float(to_x(brentq(excess, ts[0], ts[1], xtol=1e-6, rtol=1e-6)))
+    # the warm-started minimiser disagreed with the grid: interpolate the grid's crossing
+    return float(to_x(np.interp(level, d[j - 1:j + 1], ts)))
+
+
+def _global_minimum(fit: Any, start: np.ndarray) -> float:
+    """chi2 at the minimum over every free parameter, started from ``start``."""
+    bounds = []
+    for name in fit.parameters:
+        lo, hi = fit.priors[name].support
+        bounds.append((lo if math.isfinite(lo) else None, hi if math.isfinite(hi) else None))
+
+    def fun(t):
+        v, g = fit.chi2_and_grad(t)
+        return float(v), np.asarray(g)
+
+    res = minimize(fun, np.asarray(start, float), jac=True, method="L-BFGS-B", bounds=bounds)
+    return float(res.fun) if np.isfinite(res.fun) else math.inf

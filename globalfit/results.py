@@ -195,7 +195,9 @@ def write_run(run_dir: Path, fit: Any, card: RunCard, out: SamplerOutput,
                             if k not in ("ess", "r_hat", "divergences")}})
     summary = {
         "model": {"name": fit.model.name, "options": fit.model.options},
-        "likelihoods": {lik.name: {"config": plain(lik.config), "citation": lik.citation}
+        "likelihoods": {lik.name: {"likelihood": lik.registered_name or lik.name,
+                                   "config": plain(lik.config), "citation": lik.citation,
+                                   "projection": lik.is_projection()}
                         for lik in fit.likelihoods},
         "sampler": {"name": out.sampler, "settings": plain(out.settings),
                     "seed": out.settings.get("seed"), "wall_time_s": out.wall_time,

@@ -94,7 +94,9 @@ class Fingerprint:
             releases.update(getattr(lik, "releases_read", {}))
         content = plain({
             "model": {"name": fit.model.name, "options": fit.model.options},
-            "likelihoods": {lik.name: lik.config for lik in fit.likelihoods},
+            "likelihoods": {lik.name: ({"likelihood": lik.registered_name} if
+                                       lik.registered_name else {}) | dict(lik.config)
+                            for lik in fit.likelihoods},
             "parameters": {
                 "free": {n: fit.priors[n].to_spec() for n in fit.parameters},
                 "order": list(fit.parameters),

@@ -1,31 +1,50 @@
-"""Scans: run a card with one parameter fixed at each value of a grid (``m_zprime``, ``m_phi``),
-then tabulate each free coupling's Bayesian 95% upper limit and profile Delta chi2 = 3.84 bound
-in ``scan.csv`` and draw the exclusion plot ``scan.png``. Reruns skip finished points."""
+"""Scans: every combination of a card at every value of one parameter (``m_zprime``, ``m_phi``).
+
+``globalfit scan CARD --over m_zprime=logspace(-2.3,3.7,40)`` fixes the parameter at each value
+and, for each named combination of the card's ``[combinations]`` (the whole card when it names
+none; ``--each`` adds every single likelihood; ``--only`` picks some), computes each free
+coupling's profile-likelihood 95% CL upper bound (Delta chi2 = 3.84 above the best fit, every
+other parameter, nuisances included, profiled) and, unless ``--profile-only``, its Bayesian 95%
+upper limit from a sampler run. At each value a combination keeps only the likelihoods whose
+validity window holds the value (a search outside its mass range says nothing there).
+
+Each (combination, value) is one folder ``OUT/<combination>/<param>=<value>`` (a run folder
+when a sampler runs; ``profile.json`` beside it, both fingerprinted, so reruns skip finished
+points and a changed card recomputes them). ``scan.csv`` is in long format: ``combination``,
+``projection``, the scanned parameter, ``likelihoods`` (those that apply there), per coupling
+``<name>_profile95`` and ``<name>_upper95`` (empty where not computed), and the sampler's
+convergence verdict. ``scan.png`` (``scan_<coupling>.png`` for several couplings) shades the
+excluded regions of measurements, dashes projections and says which curves are profile or
+Bayesian.
+"""
 
 from __future__ import annotations
 
-import copy
 import csv
+import hashlib
 import io
 import json
+import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from globalfit import combinations as comb
 from globalfit.card import RunCard
-from globalfit.errors import GlobalfitError
+from globalfit.errors import GlobalfitError, suggest
 from globalfit.executors import Executor, get_executor
-from globalfit.results import load_summary
-from globalfit.run_folder import Fingerprint, atomic_write, is_finished, plain
+from globalfit.run_folder import Fingerprint, RunFolder, atomic_write, is_finished, plain
 
 _FUNC = re.compile(r"^\s*(logspace|linspace|geomspace)\(([^)]*)\)\s*$")
+PROFILE = "profile.json"
 
 
 def parse_over(spec: str) -> tuple[str, np.ndarray]:
     """``PARAM=logspace(a,b,n)`` | ``PARAM=linspace(a,b,n)`` | ``PARAM=v1,v2,...``."""
-    if "=" not in spec:
+    if not isinstance(spec, str) or "=" not in spec:
         raise GlobalfitError(f"--over needs PARAM=VALUES, got {spec!r}.")
     name, values = (s.strip() for s in spec.split("=", 1))
     m = _FUNC.match(values)
@@ -56,13 +75,30 @@ def point_name(param: str, value: float) -> str:
     return f"{param}={value:.6g}"
 
 
-def point_dir(base: Path, param: str, value: float) -> Path:
-    return base / "points" / point_name(param, value)
+def point_dir(base: Path, combination: str, param: str, value: float) -> Path:
+    return base / combination / point_name(param, value)
+
+
+def profile_digest(fp: Fingerprint) -> str:
+    """What a profile bound depends on: the run's fingerprint without its sampler."""
+    content = {k: v for k, v in fp.content.items() if k != "sampler"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_profile(path: Path) -> dict[str, Any]:
+    """A point's profile bounds (``{"fingerprint", "bounds"}``; None where no bound exists)."""
+    try:
+        prof = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return prof if isinstance(prof, dict) and isinstance(prof.get("bounds"), dict) else {}
 
 
 def _run_point(task: dict[str, Any]) -> dict[str, Any]:
-    """One scan point (runs in a worker process): sample, then profile each coupling."""
-    import globalfit  # noqa: F401  (x64 set-up in the worker)
+    """One (combination, value) in a worker: the sampler run unless profile-only, then the
+    profile bound of each coupling; each skipped when its fingerprinted result is there."""
+    import globalfit  # noqa: F401  (x64 set-up in a worker)
     from globalfit.fit import Fit
     from globalfit.profile import profile_upper_limit
     from globalfit.runner import run_card
@@ -71,101 +107,174 @@ def _run_point(task: dict[str, Any]) -> dict[str, Any]:
     out = Path(task["dir"])
     fit = Fit.from_card(card)
     fp = Fingerprint.of(fit, card)
-    if not is_finished(out, fp):  # a finished point of another card is rerun (and replaced)
+    if not task["profile_only"] and not is_finished(out, fp):
+        # a finished point of another card is replaced (staged); a killed one resumes
         run_card(card, out=out, progress=False, force=True, resume="auto", fit=fit)
-    prof_path = out / "profile.json"
-    if _read_profile(prof_path).get("fingerprint") != fp.digest:
-        bounds = {c: profile_upper_limit(fit, c) for c in task["couplings"]}
-        text = json.dumps(plain({"fingerprint": fp.digest, "bounds": bounds}))
-        atomic_write(prof_path, lambda p: p.write_text(text))
+    digest = profile_digest(fp)
+    if read_profile(out / PROFILE).get("fingerprint") != digest:
+        with RunFolder(out):  # one writer per point folder
+            bounds = {c: profile_upper_limit(fit, c) for c in task["couplings"]}
+            text = json.dumps(plain({"fingerprint": digest, "bounds": bounds,
+                                     "likelihoods": fit.likelihood_names}))
+            atomic_write(out / PROFILE, lambda p: p.write_text(text))
     return {"dir": str(out)}
 
 
-def _read_profile(path: Path) -> dict[str, Any]:
-    """A point's profile bounds (``{"fingerprint", "bounds"}``; None where no bound exists)."""
-    try:
-        prof = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return prof if isinstance(prof, dict) and isinstance(prof.get("bounds"), dict) else {}
+def _active(probe: Any, param: str, value: float) -> set[str]:
+    """The likelihoods of the card whose validity window holds ``param = value``."""
+    ranges = {n: probe._range(n) for n in probe.model.parameter_names}
+    ranges[param] = (value, value)
+    ok = set()
+    for lik in probe.likelihoods:
+        try:
+            lik.check_model(probe.model, ranges)
+        except GlobalfitError:
+            continue
+        ok.add(lik.name)
+    return ok
 
 
-def run_scan(card_path: str | Path, over: str, out: str | Path | None = None, jobs: int = 1,
-             executor: Executor | None = None, sampler: str | None = None,
-             progress: bool = True) -> Path:
-    """Run the scan and write ``scan.csv`` and ``scan.png`` into the scan folder."""
+def scan_combinations(card: RunCard, probe: Any, only: Sequence[str] | None, each: bool
+                      ) -> list[comb.Combination]:
+    """The card's named combinations (all, or ``only``), else the whole card as one; plus every
+    single likelihood with ``each``."""
+    groups = comb.resolve(card.raw.get("combinations", {}), card.likelihoods)
+    combos = comb.named(groups)
+    if only:
+        combos = comb.select(combos, only)
+    if not combos:
+        name = card.likelihoods[0] if len(card.likelihoods) == 1 else "combined"
+        combos = [comb.Combination(name, tuple(card.likelihoods))]
+    if each:
+        have = {c.likelihoods for c in combos}
+        combos += [c for c in comb.singles(card.likelihoods) if c.likelihoods not in have]
+    return combos
+
+
+def run_scan(card_path: str | Path, over: str | None = None, out: str | Path | None = None,
+             jobs: int = 1, executor: Executor | None = None, sampler: str | None = None,
+             progress: bool = True, only: Sequence[str] | None = None, each: bool = False,
+             profile_only: bool = False) -> Path:
+    """Run the scan and write ``scan.csv`` and the exclusion plot(s) into the scan folder."""
+    from globalfit.combine import _declared
     from globalfit.fit import Fit
     from globalfit.runner import output_dir, with_sampler
 
     card = with_sampler(RunCard.load(card_path), sampler)
+    over = over or card.raw.get("scan", {}).get("over")
+    if not over:
+        raise GlobalfitError("Give the values to scan with --over PARAM=VALUES (or [scan] over "
+                             "= \"PARAM=VALUES\" in the card).")
     param, values = parse_over(over)
     probe = Fit.from_card(card)  # validates the card once, before any worker starts
     if param not in probe.model.parameters:
         raise GlobalfitError(f"Cannot scan over {param!r}: it is not a parameter of model "
-                             f"{probe.model.name!r}.")
+                             f"{probe.model.name!r}." + suggest(param, probe.model.parameters))
     couplings = [n for n in probe.parameters if n in probe.model.parameters and n != param]
     if not couplings:
         raise GlobalfitError("The scan card has no free coupling to bound.")
+    combos = scan_combinations(card, probe, only, each)
+    projections = {lik.name for lik in probe.likelihoods if lik.is_projection()}
+    declared = _declared(probe)
     base = Path(out) if out else Path(f"{output_dir(card, None)}_scan_{param}")
-    tasks = []
-    for v in values:
-        raw = copy.deepcopy(card.raw)
-        raw.setdefault("parameters", {})[param] = {"value": float(v)}
-        raw.setdefault("output", {})["dir"] = str(point_dir(base, param, v))
-        RunCard.from_dict(raw, card.path)
-        tasks.append({"raw": raw, "card_path": str(card.path) if card.path else None,
-                      "dir": str(point_dir(base, param, v)), "couplings": couplings,
-                      "value": float(v)})
-    # every point goes to a worker, which skips it if its folder holds this point's result
-    done = sum(is_finished(Path(t["dir"])) for t in tasks)
+    tasks, points = [], []
+    active_at = {float(v): _active(probe, param, float(v)) for v in values}
+    for c in combos:
+        for v in values:
+            here = tuple(n for n in c.likelihoods if n in active_at[float(v)])
+            point = {"combination": c.name, "projection": c.is_projection(projections),
+                     "value": float(v), "likelihoods": here,
+                     "dir": str(point_dir(base, c.name, param, v))}
+            points.append(point)
+            if not here:
+                continue
+            raw = comb.card_for(card.raw, comb.Combination(c.name, here), declared,
+                                probe.model.parameters)
+            raw["title"] = card.title
+            raw.setdefault("parameters", {})[param] = {"value": float(v)}
+            raw.setdefault("output", {})["dir"] = point["dir"]
+            RunCard.from_dict(raw, card.path)
+            tasks.append({"raw": raw, "card_path": str(card.path) if card.path else None,
+                          "dir": point["dir"], "couplings": couplings,
+                          "profile_only": profile_only})
     executor = executor or get_executor(jobs)
     from rich.progress import Progress
 
     with Progress(disable=not progress, transient=False) as bar:
-        task_id = bar.add_task(f"scan {param} ({done} finished before)", total=len(tasks))
+        task_id = bar.add_task(f"scan {param}: {len(combos)} combinations x {len(values)} "
+                               "values", total=len(tasks))
         for _item, _res in executor.map(_run_point, tasks):
             bar.advance(task_id)
-    projection = any(lik.is_projection() for lik in probe.likelihoods)
-    return write_scan_table(base, param, values, couplings, card.title, projection)
+    return write_scan_table(base, param, points, couplings, card.title, profile_only,
+                            (probe.model.name, probe.model.options))
 
 
-def write_scan_table(base: Path, param: str, values: np.ndarray, couplings: list[str],
-                     title: str = "", projection: bool = False) -> Path:
-    from globalfit.labels import labels_for_summary, math
-    from globalfit.plots import ExclusionCurve, exclusion_plot
+def write_scan_table(base: Path, param: str, points: list[dict[str, Any]], couplings: list[str],
+                     title: str = "", profile_only: bool = False,
+                     model: tuple[str, dict[str, Any]] | None = None) -> Path:
+    """``scan.csv`` (long format, module docstring) and the exclusion plots."""
+    from globalfit.results import load_summary
 
     rows = []
-    for v in values:
-        d = point_dir(base, param, v)
-        summ = load_summary(d)
-        prof = _read_profile(d / "profile.json")["bounds"]
-        conv = summ.get("convergence", {})
+    for p in points:
+        row: dict[str, Any] = {"combination": p["combination"],
+                               "projection": str(p["projection"]).lower(), param: p["value"],
+                               "likelihoods": ";".join(p["likelihoods"])}
+        prof = read_profile(Path(p["dir"]) / PROFILE).get("bounds", {}) if p["likelihoods"] else {}
+        summ = (load_summary(p["dir"]) if p["likelihoods"] and not profile_only else None)
         for c in couplings:
-            # A coupling whose profile never reaches Delta chi2 = 3.84 inside its prior is not
-            # constrained there: its Bayesian "limit" is the prior's, marked and not plotted.
-            bound = np.nan if prof.get(c) is None else float(prof[c])
-            rows.append({param: float(v), "coupling": c,
-                         "upper95_bayes": summ["parameters"][c]["upper95"],
-                         "upper_profile_dchi2_3.84": bound,
-                         "constrained": bool(np.isfinite(bound)),
-                         "converged": conv.get("converged"),
-                         "convergence_issues": "; ".join(conv.get("reasons", []))})
+            b = prof.get(c)
+            row[f"{c}_profile95"] = "" if b is None or not math.isfinite(b) else f"{b:.6g}"
+            if summ is not None and _constrained(b):
+                row[f"{c}_upper95"] = f"{summ['parameters'][c]['upper95']:.6g}"
+            else:  # not computed, or a coupling the data do not constrain there (prior limit)
+                row[f"{c}_upper95"] = ""
+        conv = (summ or {}).get("convergence") or {}
+        row["converged"] = "" if summ is None else str(conv.get("converged")).lower()
+        row["convergence_issues"] = "; ".join(conv.get("reasons", []))
+        rows.append(row)
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=list(rows[0]))
     w.writeheader()
     w.writerows(rows)
+    base.mkdir(parents=True, exist_ok=True)
     atomic_write(base / "scan.csv", lambda p: p.write_text(buf.getvalue()))
-    labels = labels_for_summary(summ, [param, *couplings])
-    curves = []
-    for c in couplings:
-        mine = [r for r in rows if r["coupling"] == c]
-        curves += [
-            ExclusionCurve(values, [r["upper95_bayes"] if r["constrained"] else np.nan
-                                    for r in mine], math(labels[c]), "bayesian", projection),
-            ExclusionCurve(values, [r["upper_profile_dchi2_3.84"] for r in mine],
-                           math(labels[c]), "profile", projection),
-        ]
-    exclusion_plot(curves, base / "scan.png", xlabel=math(labels[param]),
-                   ylabel="95% upper limit on the coupling", title=title,
-                   note="projection" if projection else "")
+    plot_scan(base, param, rows, couplings, title, model)
     return base
+
+
+def _constrained(bound: Any) -> bool:
+    """A coupling whose profile never reaches Delta chi2 = 3.84 inside its prior is not
+    constrained there: its Bayesian "limit" would be the prior's, so it is not reported."""
+    return bound is not None and math.isfinite(bound)
+
+
+def plot_scan(base: Path, param: str, rows: list[dict[str, Any]], couplings: list[str],
+              title: str = "", model: tuple[str, dict[str, Any]] | None = None) -> list[Path]:
+    """One exclusion plot per coupling (``scan.png`` for one coupling, ``scan_<c>.png`` for
+    several): a colour per combination, measurements shaded, projections dashed, profile lines
+    and Bayesian markers."""
+    from globalfit.labels import math as tex
+    from globalfit.labels import parameter_labels
+    from globalfit.plots import ExclusionCurve, exclusion_plot
+
+    labels = parameter_labels([param, *couplings], *(model or (None, None)))
+    order = list(dict.fromkeys(r["combination"] for r in rows))
+    written = []
+    for c in couplings:
+        curves = []
+        for name in order:
+            mine = [r for r in rows if r["combination"] == name]
+            x = [r[param] for r in mine]
+            proj = mine[0]["projection"] == "true"
+            label = name.replace("_", " ")
+            for kind, col in (("profile", f"{c}_profile95"), ("bayesian", f"{c}_upper95")):
+                y = [float(r[col]) if r[col] != "" else np.nan for r in mine]
+                if np.isfinite(y).any():
+                    curves.append(ExclusionCurve(x, y, label, kind, proj))
+        path = base / ("scan.png" if len(couplings) == 1 else f"scan_{c}.png")
+        unit = " [GeV]" if param.startswith("m_") else ""
+        written.append(exclusion_plot(curves, path, xlabel=tex(labels[param]) + unit,
+                                      ylabel=f"95% upper bound on {tex(labels[c])}",
+                                      title=title))
+    return written

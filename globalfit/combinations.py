@@ -54,13 +54,13 @@ def resolve(groups: Mapping[str, Any], use: Sequence[str]) -> dict[str, tuple[st
         if not _NAME.match(name) or "+" in name:
             raise GlobalfitError(f"Combination name {name!r} may hold only letters, digits, "
                                  "'_' and '-' ('+' names lattice unions).")
-        if name in use:
-            raise GlobalfitError(f"Combination {name!r} has the name of a likelihood; give the "
-                                 "group another name.")
         if (not isinstance(members, list) or not members
                 or not all(isinstance(m, str) for m in members)):
             raise GlobalfitError(f"Combination {name!r} must be a non-empty list of likelihood "
                                  "or group names.")
+        if name in use and members != [name]:
+            raise GlobalfitError(f"Combination {name!r} has the name of a likelihood but holds "
+                                 "more; give the group another name.")
     known = [*use, *groups]
     out: dict[str, tuple[str, ...]] = {}
 
@@ -72,7 +72,7 @@ def resolve(groups: Mapping[str, Any], use: Sequence[str]) -> dict[str, tuple[st
             return set(out[name])
         held: set[str] = set()
         for m in groups[name]:
-            if m in groups:
+            if m in groups and m != name:  # (a group named like its one likelihood holds it)
                 held |= expand(m, (*trail, name))
             elif m in use:
                 held.add(m)

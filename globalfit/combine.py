@@ -73,7 +73,7 @@ def plan(card: RunCard, base: Path, only: Sequence[str] | None = None,
     """The runs of a combine job and the full card's Fit (which validates everything first)."""
     from globalfit.fit import Fit
 
-    probe = Fit.from_card(card)
+    probe = Fit.from_card(card, check_ranges=False)
     groups = comb.resolve(card.raw.get("combinations", {}), card.likelihoods)
     if lattice:
         combos = comb.lattice(lattice, groups, card.likelihoods)

@@ -53,6 +53,7 @@ class Fit:
         likelihood_options: Mapping[str, Mapping[str, Any]] | None = None,
         prior_set: str = "default",
         card: RunCard | None = None,
+        check_ranges: bool = True,
     ) -> None:
         self.model = get_model(model, **dict(model_options or {}))
         self.card = card
@@ -67,19 +68,21 @@ class Fit:
             self.likelihoods.append(lik)
         self._resolve_priors(dict(priors or {}), prior_set)
         ranges = {n: self._range(n) for n in self.model.parameter_names}
-        for lik in self.likelihoods:
+        for lik in self.likelihoods if check_ranges else ():
             lik.check_model(self.model, ranges)
         self._build()
 
     @classmethod
-    def from_card(cls, card: str | Path | RunCard) -> Fit:
-        """Build the Fit a run card describes."""
+    def from_card(cls, card: str | Path | RunCard, check_ranges: bool = True) -> Fit:
+        """Build the Fit a run card describes. ``check_ranges=False`` skips the likelihoods'
+        validity windows (a scan or combine job checks them value by value, combination by
+        combination)."""
         if not isinstance(card, RunCard):
             card = RunCard.load(card)
         return cls(
             model=card.model, likelihoods=card.likelihoods, priors=card.parameters,
             model_options=card.model_options, likelihood_options=card.likelihood_options,
-            prior_set=card.prior_set, card=card,
+            prior_set=card.prior_set, card=card, check_ranges=check_ranges,
         )
 
     # -- set-up -----------------------------------------------------------------------------

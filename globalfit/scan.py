@@ -166,7 +166,8 @@ def run_scan(card_path: str | Path, over: str | None = None, out: str | Path | N
         raise GlobalfitError("Give the values to scan with --over PARAM=VALUES (or [scan] over "
                              "= \"PARAM=VALUES\" in the card).")
     param, values = parse_over(over)
-    probe = Fit.from_card(card)  # validates the card once, before any worker starts
+    # validates the card once, before any worker starts (validity windows: value by value)
+    probe = Fit.from_card(card, check_ranges=False)
     if param not in probe.model.parameters:
         raise GlobalfitError(f"Cannot scan over {param!r}: it is not a parameter of model "
                              f"{probe.model.name!r}." + suggest(param, probe.model.parameters))

@@ -45,5 +45,6 @@ def test_scan_with_a_repeated_value_and_two_jobs(tmp_path):
 
     rows = list(csv.DictReader((out / "scan.csv").open()))
     assert [float(r["m_zprime"]) for r in rows] == [0.1, 10.0]
-    assert sorted(p.name for p in (out / "points").iterdir()) == ["m_zprime=0.1", "m_zprime=10"]
-    assert all(r["converged"] in ("True", "False") for r in rows)
+    assert sorted(p.name for p in (out / "poisson_counting").iterdir()) == ["m_zprime=0.1",
+                                                                           "m_zprime=10"]
+    assert all(r["converged"] in ("true", "false") for r in rows)

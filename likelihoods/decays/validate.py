@@ -10,18 +10,57 @@ the talk's sensitivity scale for meson decays, Z decay, LHC and HL-LHC.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+from scipy.optimize import brentq
 
 import globalfit  # noqa: F401  (x64)
 from globalfit.constants import G_F, pdg_mass, pdg_width
+from globalfit.likelihood import Likelihood
 from globalfit.models import get_model
 from globalfit.models.base import Point
 from likelihoods.decays import widths
-from likelihoods.decays.exclusion import chi2_function, upper_bound
 from likelihoods.lhc.ss_dilepton import CHANNELS, SameSignDilepton
 
 COUPLING = {"ee": "lambda_ee", "emu": "lambda_emu", "mumu": "lambda_mumu"}
+#: Largest |lambda| searched (the scalar model's parameter domain is [-10, 10]).
+LAMBDA_MAX = 10.0
+
+
+def chi2_function(lik: Likelihood, coupling: str = "lambda_ee") -> Callable:
+    """Jitted, vmapped -2 ln L(coupling, m_phi) of one likelihood, every other coupling zero."""
+    model = get_model("scalar")
+    base = {k: jnp.asarray(v, float) for k, v in model.defaults().items()}
+
+    def f(lam, m_phi):
+        p = dict(base)
+        p[coupling] = lam
+        p["m_phi"] = m_phi
+        return -2.0 * lik.loglike(Point(model, p, {}))
+
+    return jax.jit(jax.vmap(f))
+
+
+def upper_bound(chi2: Callable, m_phi: float, delta: float = 3.84,
+                grid: np.ndarray | None = None) -> float:
+    """Smallest lambda above the best fit with chi2 - min chi2 = ``delta`` (a log grid brackets
+    it, brentq refines it); nan when it is not reached below LAMBDA_MAX. The one-coupling bound
+    of the published tables; the framework's profile with nuisances is ``globalfit scan``."""
+    grid = np.concatenate([[0.0], np.geomspace(1e-5, LAMBDA_MAX, 300)]) if grid is None else grid
+    vals = np.asarray(chi2(jnp.asarray(grid), jnp.full(grid.shape, m_phi)))
+    i_best = int(np.argmin(vals))
+    above = np.nonzero((vals - vals[i_best] > delta) & (np.arange(grid.size) > i_best))[0]
+    if above.size == 0:
+        return math.nan
+    j = int(above[0])
+
+    def g(x: float) -> float:
+        return float(chi2(jnp.asarray([x]), jnp.asarray([m_phi]))[0]) - vals[i_best] - delta
+
+    return brentq(g, grid[j - 1], grid[j], xtol=1e-10, rtol=1e-8)
 
 
 def lhc_significance(channel: str, sigma_b: float, luminosity_fb: float = 3000.0) -> float:

@@ -15,10 +15,9 @@ from globalfit import GlobalfitError
 from globalfit.models import get_model
 from globalfit.models.base import Point
 from likelihoods.decays.base import limit_sigma
-from likelihoods.decays.exclusion import upper_bound
 from likelihoods.decays.mesons import MesonDecays
 from likelihoods.decays.tau import TauDecays
-from likelihoods.decays.validate import pi_e_by_hand
+from likelihoods.decays.validate import chi2_function, pi_e_by_hand, upper_bound
 from likelihoods.decays.w_decays import WDecays
 from likelihoods.decays.z_invisible import ZInvisible
 
@@ -160,8 +159,6 @@ def test_z_invisible_central_value_option():
     # sqrt(3.84) sigma with "sm" (the data read as the SM). lambda ~ sqrt(BR_phi), so the ratio of
     # the lambda bounds is sqrt((sqrt(3.84 + z^2) + z)/1.96) = 0.687 at every m_phi (rel 1e-3:
     # Gamma_Z of the PDG tables vs the 2.4955 typed here).
-    from likelihoods.decays.exclusion import chi2_function
-
     br_sm = 0.50144 / 2.4955
     sigma = math.hypot(0.00055, br_sm * math.hypot(4e-5 / 0.50144, 0.0023 / 2.4955))
     z = (0.2 - br_sm) / sigma

@@ -8,6 +8,10 @@ import jax
 # Likelihood arithmetic (chi-squares of thousands of events, oscillation phases) needs float64.
 jax.config.update("jax_enable_x64", True)
 
+from globalfit.jax_cache import enable_compilation_cache  # noqa: E402
+
+enable_compilation_cache()
+
 from globalfit.errors import GlobalfitError  # noqa: E402
 from globalfit.fit import Fit  # noqa: E402
 from globalfit.likelihood import Likelihood  # noqa: E402

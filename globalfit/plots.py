@@ -35,6 +35,9 @@ from globalfit.errors import GlobalfitError  # noqa: E402
 
 #: run colours (GetDist's first two, then colour-blind-safe ones)
 COLOURS = ["#006FED", "#E03424", "#009966", "#8E44AD", "#E67E22", "#000866", "#7F7F7F"]
+#: further colours of exclusion plots with many curves (colour-blind-safe Tol "muted" set)
+MORE_COLOURS = ["#CC6677", "#117733", "#88CCEE", "#DDCC77", "#AA4499", "#44AA99", "#999933",
+                "#882255", "#332288"]
 #: credible levels of the filled 2-D regions, inner first
 LEVELS = (0.68, 0.95)
 #: GetDist's outer-contour pale factor (the 95% region is this much paler than the 68% one)
@@ -84,7 +87,7 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 150) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}{path.suffix}")
     try:
-        fig.savefig(tmp, dpi=dpi)
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
         tmp.replace(path)
     finally:
         plt.close(fig)
@@ -347,9 +350,10 @@ def exclusion_figure(curves: Sequence[ExclusionCurve], xlabel: str, ylabel: str,
     matplotlib figure."""
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
     colour_of: dict[str, str] = {}
+    palette = COLOURS + MORE_COLOURS
     for c in curves:
         if c.label not in colour_of:
-            colour_of[c.label] = c.colour or COLOURS[len(colour_of) % len(COLOURS)]
+            colour_of[c.label] = c.colour or palette[len(colour_of) % len(palette)]
     drawn: list[tuple[ExclusionCurve, np.ndarray, np.ndarray]] = []
     for c in curves:
         x, y = np.asarray(c.x, float), np.asarray(c.y, float)
@@ -385,10 +389,15 @@ def exclusion_figure(curves: Sequence[ExclusionCurve], xlabel: str, ylabel: str,
                 va="center", transform=ax.transAxes)
     else:
         labels = list(dict.fromkeys(c.label for c, _, _ in drawn))
-        first = ax.legend(handles=[Patch(facecolor=_pale(colour_of[lb], 0.75),
-                                         edgecolor=colour_of[lb], label=lb) for lb in labels],
-                          loc="upper left", fontsize=8, frameon=True, framealpha=0.85,
-                          edgecolor="none")
+        dashed = {c.label for c, _, _ in drawn if c.projection}
+        handles = [Patch(facecolor=_pale(colour_of[lb], 0.75), edgecolor=colour_of[lb],
+                         ls="--" if lb in dashed else "-", label=lb) for lb in labels]
+        if len(labels) > 6:  # many curves: the key beside the axes, not over the curves
+            first = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                              fontsize=8, frameon=False)
+        else:
+            first = ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=True,
+                              framealpha=0.85, edgecolor="none")
         ax.add_artist(first)
         style = []
         if any(not c.projection for c, _, _ in drawn):
@@ -396,10 +405,9 @@ def exclusion_figure(curves: Sequence[ExclusionCurve], xlabel: str, ylabel: str,
         if any(c.projection for c, _, _ in drawn):
             style.append(Line2D([], [], color="k", lw=1.8, ls="--", label="projection"))
         kinds = {c.kind for c, _, _ in drawn}
-        if len(kinds) > 1 or "bayesian" in kinds:
-            style += [Line2D([], [], color="k", lw=1.2 if k == "bayesian" else 1.8,
-                             marker="o" if k == "bayesian" else None, ms=3, label=KIND_TEXT[k])
-                      for k in ("profile", "bayesian") if k in kinds]
+        style += [Line2D([], [], color="k", lw=1.2 if k == "bayesian" else 1.8,
+                         marker="o" if k == "bayesian" else None, ms=3, label=KIND_TEXT[k])
+                  for k in ("profile", "bayesian") if k in kinds]
         ax.legend(handles=style, loc="upper center", bbox_to_anchor=(0.5, -0.13),
                   ncol=2 if len(style) > 2 else len(style), fontsize=8, frameon=False,
                   handlelength=2.6)

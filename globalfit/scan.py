@@ -274,7 +274,7 @@ def plot_scan(base: Path, param: str, rows: list[dict[str, Any]], couplings: lis
                 if np.isfinite(y).any():
                     curves.append(ExclusionCurve(x, y, label, kind, proj))
         path = base / ("scan.png" if len(couplings) == 1 else f"scan_{c}.png")
-        unit = " [GeV]" if param.startswith("m_") else ""
+        unit = " [GeV]" if param.startswith("m_") and "GeV" not in labels[param] else ""
         written.append(exclusion_plot(curves, path, xlabel=tex(labels[param]) + unit,
                                       ylabel=f"95% upper bound on {tex(labels[c])}",
                                       title=title))

@@ -231,7 +231,8 @@ def corner_figure(runs: Sequence[Any], params: Sequence[str] | None = None,
                              f"{', '.join(_common(runs)) or 'no parameter'}.")
     names = list(legend or [r.name for r in runs])
     log_params = {p for p in params if all(r.log_uniform(p) for r in runs)}
-    colours = [COLOURS[k % len(COLOURS)] for k in range(len(runs))]
+    palette = COLOURS + MORE_COLOURS
+    colours = [palette[k % len(palette)] for k in range(len(runs))]
 
     n = len(params)
     g = gdplots.get_subplot_plotter(width_inch=min(2.3 * n + 1.4, 13.0))
@@ -249,7 +250,7 @@ def corner_figure(runs: Sequence[Any], params: Sequence[str] | None = None,
         order = sorted(range(len(runs)), key=lambda k: -_spread(samples[k], params))
         g.triangle_plot([samples[k] for k in order], params, filled=True,
                         contour_colors=[colours[k] for k in order], legend_labels=[],
-                        line_args=[{"color": colours[k], "lw": 1.4} for k in order])
+                        line_args=[{"color": colours[k], "lw": 1.4, "ls": "-"} for k in order])
 
     kinds: set[str] = set()
     for i, p in enumerate(params):

@@ -147,7 +147,9 @@ def _try_reweight(p: Planned, bases: list[Planned], card_path: Path | None, ess_
     from globalfit.samplers.reweight_sampler import LowEffectiveSampleSize
 
     held = set(p.combo.likelihoods)
-    candidates = sorted((b for b in bases if b.null == p.null and b.how == "full"
+    # bases: sampled runs (of this job or finished before), never reweighted ones
+    candidates = sorted((b for b in bases if b.null == p.null and b.summary
+                         and b.summary["sampler"]["name"] != "reweight"
                          and set(b.combo.likelihoods) < held),
                         key=lambda b: -len(b.combo.likelihoods))
     for b in candidates:

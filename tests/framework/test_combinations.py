@@ -172,8 +172,8 @@ def test_combine_rerun_skips_finished_combinations(combined):
 def test_reweighting_agrees_with_the_full_run_and_refuses_a_low_ess(combined, tmp_path):
     card, base, table = combined
     full = {r["combination"]: r for r in table["rows"]}["ab"]
-    _, rw = run_combine(card, out=tmp_path / "rw", lattice=["a", "b"], reweight=True,
-                        progress=False)
+    # a and b are the finished runs of the fixture (skipped), a+b is reweighted from one
+    _, rw = run_combine(card, out=base, lattice=["a", "b"], reweight=True, progress=False)
     rows = {r["combination"]: r for r in rw["rows"]}
     union = rows["a+b"]
     assert union["how"].startswith("reweighted from ")
@@ -188,10 +188,11 @@ def test_reweighting_agrees_with_the_full_run_and_refuses_a_low_ess(combined, tm
     a = np.array(union["limits"]["eps_ee_u"]["hdi95"][0])
     b = np.array(full["limits"]["eps_ee_u"]["hdi95"][0])
     assert np.max(np.abs(a - b)) < 0.03
+    assert {r["combination"]: r["how"] for r in rw["rows"]}["a"] == "finished before"
     # an unreachable ESS threshold: the union is run in full instead
-    _, rw2 = run_combine(card, out=tmp_path / "rw2", lattice=["a", "b"], reweight=True,
+    _, rw2 = run_combine(card, out=tmp_path / "rw2", only=["a", "ab"], reweight=True,
                          ess_min=10**7, progress=False)
-    assert {r["combination"]: r for r in rw2["rows"]}["a+b"]["how"] == "full"
+    assert {r["combination"]: r for r in rw2["rows"]}["ab"]["how"] == "full"
 
 
 def test_sm_null_gives_the_bayes_factor(tmp_path):

@@ -1,0 +1,204 @@
+"""Scaling out on Dask (globalfit/executors.py, docs/scaling.md).
+
+    python benchmarks/bench_scaling.py speedup  [--points 16] [--nlive 400]
+    python benchmarks/bench_scaling.py overhead [--points 16]
+    python benchmarks/bench_scaling.py cards    [--cards zprime_A_figure,...] [--nlive 50]
+
+``speedup``: a profile-plus-sampling scan (Poisson counting card, one dynesty run and one
+profile bound per point) serial in this process vs two local Dask workers (``--jobs 2``), each
+from a cold start (the serial run compiles once, each worker once), with the load average of the
+machine before and after (the machine may be shared: the ratio is only as good as the idle
+cores).
+
+``overhead``: the same scan profile-only (each task well under a second) on the old home-made
+process pool (``concurrent.futures``, spawned processes; the executor this issue replaced,
+kept here as the baseline) and on a Dask LocalCluster of as many workers; per-task overhead =
+(Dask wall - pool wall) / tasks. Then the round trip of no-op tasks on both, warm.
+
+``cards``: the cost of one run of each card in runs/: set-up and compilation (first batched
+call), one profile-likelihood bound per free physics parameter, and a short dynesty run
+(``--nlive``, dlogz 1) whose wall time and calls estimate the card's full run: calls scale with
+the number of live points, so full = set-up + per-call time x calls x nlive_card / nlive_short
+(an estimate, say so when quoting it). Data cards need their releases (GLOBALFIT_DATA_DIR).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+class OldProcessPool:
+    """The executor globalfit had before Dask (baseline only): a spawned process pool per map."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def map(self, fn, items):
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx) as pool:
+            futures = {pool.submit(fn, item): item for item in items}
+            for fut in as_completed(futures):
+                yield futures[fut], fut.result()
+
+
+def load() -> str:
+    return "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def counting_scan_card(tmp: Path, nlive: int) -> Path:
+    from tests.framework.cards import counting_card
+    from tests.framework.clitools import write_card
+
+    raw = counting_card({"name": "dynesty", "nlive": nlive, "seed": 1}, str(tmp / "unused"))
+    return write_card(tmp / "scan.toml", raw)
+
+
+def timed_scan(card: Path, over: str, out: Path, executor, profile_only: bool) -> float:
+    from globalfit.scan import run_scan
+
+    shutil.rmtree(out, ignore_errors=True)
+    t0 = time.perf_counter()
+    run_scan(card, over, out=out, executor=executor, progress=False, profile_only=profile_only)
+    return time.perf_counter() - t0
+
+
+def speedup(points: int, nlive: int) -> None:
+    from globalfit.executors import SerialExecutor, get_executor
+
+    over = f"m_zprime=logspace(-1,1,{points})"
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        card = counting_scan_card(tmp, nlive)
+        print(f"{points}-point profile + dynesty (nlive {nlive}) scan; before: {load()}")
+        serial = timed_scan(card, over, tmp / "serial", SerialExecutor(), False)
+        print(f"  serial (in process):      {serial:7.1f} s   {load()}")
+        dask = timed_scan(card, over, tmp / "dask", get_executor(2, quiet=True), False)
+        print(f"  Dask LocalCluster, 2 workers: {dask:7.1f} s   {load()}")
+        same = (tmp / "serial" / "scan.csv").read_text() == (tmp / "dask" / "scan.csv").read_text()
+        print(f"  speed-up {serial / dask:.2f}x; identical scan.csv: {same}")
+
+
+def _noop(item):
+    return item
+
+
+def overhead(points: int) -> None:
+    from globalfit.executors import DaskExecutor, local_cluster
+
+    over = f"m_zprime=logspace(-1,1,{points})"
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        card = counting_scan_card(tmp, 100)
+        print(f"{points}-point profile-only scan on 2 workers, cold; before: {load()}")
+        pool = timed_scan(card, over, tmp / "pool", OldProcessPool(2), True)
+        print(f"  old process pool:        {pool:6.1f} s   {load()}")
+        dask = timed_scan(card, over, tmp / "dask",
+                          DaskExecutor(start=lambda: local_cluster(2, dashboard=False)), True)
+        print(f"  Dask LocalCluster:       {dask:6.1f} s   {load()}")
+        print(f"  per-task overhead of Dask vs the pool: {(dask - pool) / points:+.2f} s")
+    n = 200
+    items = [{"dir": f"noop/{i}"} for i in range(n)]
+    pool = OldProcessPool(2)
+    with DaskExecutor(start=lambda: local_cluster(2, dashboard=False)) as ex:
+        list(ex.map(_noop, items[:4]))  # warm
+        t0 = time.perf_counter()
+        list(ex.map(_noop, items))
+        t_dask = (time.perf_counter() - t0) / n
+    t0 = time.perf_counter()
+    list(pool.map(_noop, items))  # the pool spawns its processes at every map: included
+    t_pool = (time.perf_counter() - t0) / n
+    print(f"  no-op task round trip: Dask (warm) {1e3 * t_dask:.1f} ms, "
+          f"process pool (spawn included) {1e3 * t_pool:.1f} ms")
+
+
+def card_cost(path: Path, nlive_short: int) -> str:
+    from globalfit.card import RunCard
+    from globalfit.fit import Fit, clear_caches
+    from globalfit.profile import profile_upper_limit
+    from globalfit.runner import run_card
+
+    clear_caches()
+    card = RunCard.load(path)
+    nlive = int(card.sampler.get("nlive", 500)) if card.sampler["name"] == "dynesty" else 500
+    t0 = time.perf_counter()
+    fit = Fit.from_card(card, check_ranges=False)
+    import numpy as np
+
+    u = np.random.default_rng(0).uniform(size=(64, fit.ndim))
+    fit.loglike(fit.prior_transform(u)) if hasattr(fit, "prior_transform") else None
+    setup = time.perf_counter() - t0
+    phys = [n for n in fit.parameters if n in fit.model.parameters]
+    t0 = time.perf_counter()
+    for n in phys:
+        profile_upper_limit(fit, n)
+    prof = time.perf_counter() - t0
+    raw = dict(card.raw)
+    raw["sampler"] = {"name": "dynesty", "nlive": nlive_short, "dlogz": 1.0, "seed": 1}
+    with tempfile.TemporaryDirectory() as d:
+        raw["output"] = {"dir": str(Path(d) / "run")}
+        short = RunCard.from_dict(raw, card.path)
+        t0 = time.perf_counter()
+        _, summ = run_card(short, progress=False, fit=Fit.from_card(short, check_ranges=False))
+        wall = time.perf_counter() - t0
+    calls = summ["sampler"]["likelihood_calls"]
+    full = setup + prof + wall * nlive / nlive_short
+    return (f"| {path.stem} | {fit.ndim} | {setup:.1f} | {prof:.1f} | {wall:.1f} | {calls} | "
+            f"{nlive} | {full:.0f} |")
+
+
+def cards(names: str | None, nlive_short: int) -> None:
+    import globalfit  # noqa: F401
+
+    paths = ([ROOT / "runs" / f"{n}.toml" for n in names.split(",")] if names
+             else sorted((ROOT / "runs").glob("*.toml")))
+    print(f"before: {load()}")
+    print("| card | ndim | set-up + compile [s] | profile bounds [s] | dynesty nlive "
+          f"{nlive_short} [s] | its calls | card's nlive | one run, estimated [s] |")
+    print("|---|---|---|---|---|---|---|---|")
+    for p in paths:
+        try:
+            print(card_cost(p, nlive_short), flush=True)
+        except Exception as exc:  # a missing release, a card that cannot run at its value
+            print(f"| {p.stem} | not measured: {type(exc).__name__}: "
+                  f"{' '.join(str(exc).split())[:120]} |||||||", flush=True)
+    print(f"after: {load()}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=["speedup", "overhead", "cards"])
+    ap.add_argument("--points", type=int, default=16)
+    ap.add_argument("--nlive", type=int, default=None)
+    ap.add_argument("--cards")
+    a = ap.parse_args()
+    from bench_sampler_path import machine
+
+    print(machine())
+    if a.what == "speedup":
+        speedup(a.points, a.nlive or 400)
+    elif a.what == "overhead":
+        overhead(a.points)
+    else:
+        cards(a.cards, a.nlive or 50)
+
+
+if __name__ == "__main__":
+    main()

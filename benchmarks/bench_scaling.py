@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -80,20 +81,53 @@ def timed_scan(card: Path, over: str, out: Path, executor, profile_only: bool) -
     return time.perf_counter() - t0
 
 
+def cpu_self() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def speedup(points: int, nlive: int) -> None:
-    from globalfit.executors import SerialExecutor, get_executor
+    """Wall times, and CPU seconds (this process; each worker process, read before the cluster
+    closes): on a loaded machine the wall ratio says little, the CPU seconds say what two idle
+    cores would give: the slowest worker's CPU time plus the client's (which shares the cores)
+bounds the parallel wall time from above when nothing else runs."""
+    import psutil
+
+    from globalfit.executors import DaskExecutor, SerialExecutor, local_cluster
+
+    class Measured(DaskExecutor):
+        cpu: dict[int, float] = {}
+
+        def close(self) -> None:
+            for c in psutil.Process().children(recursive=True):
+                try:
+                    t = c.cpu_times()
+                    self.cpu[c.pid] = t.user + t.system
+                except psutil.NoSuchProcess:
+                    pass
+            super().close()
 
     over = f"m_zprime=logspace(-1,1,{points})"
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         card = counting_scan_card(tmp, nlive)
         print(f"{points}-point profile + dynesty (nlive {nlive}) scan; before: {load()}")
+        c0 = cpu_self()
         serial = timed_scan(card, over, tmp / "serial", SerialExecutor(), False)
-        print(f"  serial (in process):      {serial:7.1f} s   {load()}")
-        dask = timed_scan(card, over, tmp / "dask", get_executor(2, quiet=True), False)
-        print(f"  Dask LocalCluster, 2 workers: {dask:7.1f} s   {load()}")
+        c_serial = cpu_self() - c0
+        print(f"  serial (in process):          {serial:7.1f} s wall, {c_serial:6.1f} s CPU   "
+              f"{load()}")
+        ex = Measured(start=lambda: local_cluster(2))
+        c0 = cpu_self()
+        dask = timed_scan(card, over, tmp / "dask", ex, False)
+        c_client = cpu_self() - c0
+        workers = sorted(ex.cpu.values(), reverse=True)
+        print(f"  Dask LocalCluster, 2 workers: {dask:7.1f} s wall, client {c_client:.1f} s "
+              f"CPU, worker processes {', '.join(f'{w:.1f}' for w in workers)} s CPU   {load()}")
         same = (tmp / "serial" / "scan.csv").read_text() == (tmp / "dask" / "scan.csv").read_text()
-        print(f"  speed-up {serial / dask:.2f}x; identical scan.csv: {same}")
+        print(f"  speed-up (wall) {serial / dask:.2f}x; identical scan.csv: {same}")
+        print(f"  on two idle cores (serial CPU / (slowest worker's + client CPU)): "
+              f"{c_serial / (workers[0] + c_client):.2f}x")
 
 
 def _noop(item):
@@ -130,6 +164,8 @@ def overhead(points: int) -> None:
 
 
 def card_cost(path: Path, nlive_short: int) -> str:
+    import numpy as np
+
     from globalfit.card import RunCard
     from globalfit.fit import Fit, clear_caches
     from globalfit.profile import profile_upper_limit
@@ -140,10 +176,8 @@ def card_cost(path: Path, nlive_short: int) -> str:
     nlive = int(card.sampler.get("nlive", 500)) if card.sampler["name"] == "dynesty" else 500
     t0 = time.perf_counter()
     fit = Fit.from_card(card, check_ranges=False)
-    import numpy as np
-
     u = np.random.default_rng(0).uniform(size=(64, fit.ndim))
-    fit.loglike(fit.prior_transform(u)) if hasattr(fit, "prior_transform") else None
+    fit.loglike(fit.prior_transform(u))  # set-up and compilation of the batched call
     setup = time.perf_counter() - t0
     phys = [n for n in fit.parameters if n in fit.model.parameters]
     t0 = time.perf_counter()

@@ -1,7 +1,8 @@
 """Scans on Dask (globalfit/executors.py, docs/scaling.md): serial, a LocalCluster whose worker is
 killed in the middle of a run, and a real scheduler with two workers started as subprocesses
-give one identical scan.csv; failed tasks are listed and the finished ones kept; the SLURM job
-script of the documented dask-jobqueue configuration."""
+give one identical scan.csv (and combine one combinations.csv); failed tasks are listed and the
+finished ones kept; the SLURM job script of the documented dask-jobqueue configuration. Every
+cluster is torn down in a finally block and no process is left behind."""
 
 from __future__ import annotations
 
@@ -249,6 +250,18 @@ def test_external_scheduler_scan_matches_serial(tmp_path, serial_scan, scheduler
     res = cli("scan", str(card), "--over", OVER, "--out", str(out), "--scheduler",
               "tcp://127.0.0.1:9", "--quiet")
     assert res.returncode == 0, res.stderr  # all finished: no scheduler needed
+    # globalfit combine on the same workers: the serial table
+    from tests.framework.test_combinations import gauss2
+
+    raw = gauss2("unused", nlive=60)
+    comb_card = write_card(tmp_path / "combine.toml", raw)
+    tables = {}
+    for how in ("serial", "remote"):
+        args = ["--scheduler", scheduler_address] if how == "remote" else []
+        res = cli("combine", str(comb_card), "--out", str(tmp_path / how), "--quiet", *args)
+        assert res.returncode == 0, res.stderr
+        tables[how] = (tmp_path / how / "combinations.csv").read_text()
+    assert tables["serial"] == tables["remote"]
 
 
 def test_processes_torn_down():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -246,16 +247,30 @@ def local_cluster(jobs: int, dashboard: bool = True) -> Any:
                         silence_logs=logging.ERROR)
 
 
-def batch_cluster(system: str, workers: int) -> Any:
-    """A dask-jobqueue cluster of ``system`` (slurm, pbs, sge, lsf) from its configuration
-    file (``~/.config/dask/jobqueue.yaml``, docs/scaling.md), asked for ``workers`` workers."""
+def jobqueue_class(system: str, submit: bool = True) -> Any:
+    """The dask-jobqueue cluster class of ``system``; with ``submit``, one sentence unless its
+    submit command (sbatch, qsub, bsub) is on this machine."""
     try:
         import dask_jobqueue
     except ImportError:
         raise GlobalfitError("--cluster needs dask-jobqueue: pip install -e \".[hpc]\" (or "
                              "pip install dask-jobqueue).") from None
+    cls = getattr(dask_jobqueue, BATCH_SYSTEMS[system])
+    command = getattr(cls.job_cls, "submit_command", None)
+    if submit and command and shutil.which(command) is None:
+        raise GlobalfitError(f"--cluster {system} submits its workers with {command}, which is "
+                             "not on this machine: run globalfit on the cluster's login node or "
+                             "in a batch job (docs/scaling.md).")
+    return cls
+
+
+def batch_cluster(system: str, workers: int) -> Any:
+    """A dask-jobqueue cluster of ``system`` (slurm, pbs, sge, lsf) from its configuration
+    file (``~/.config/dask/jobqueue.yaml``, docs/scaling.md), asked for ``workers`` workers
+    (none: nothing is submitted)."""
+    cls = jobqueue_class(system, submit=workers > 0)
     try:
-        cluster = getattr(dask_jobqueue, BATCH_SYSTEMS[system])()
+        cluster = cls()
     except ValueError as exc:  # e.g. cores or memory missing from the configuration
         raise GlobalfitError(
             f"Cannot start a {system} cluster from the dask-jobqueue configuration: "
@@ -291,6 +306,7 @@ def get_executor(jobs: int = 1, scheduler: str | None = None, cluster: str | Non
         if not workers or workers < 1:
             raise GlobalfitError("--cluster needs --workers N (N >= 1): the number of worker "
                                  "processes to ask the batch system for.")
+        jobqueue_class(cluster)  # installed, and its submit command here: before any work
         return DaskExecutor(start=lambda: batch_cluster(cluster, workers), log=log)
     if scheduler:
         return DaskExecutor(address=scheduler, log=log)

@@ -231,6 +231,7 @@ def run_scan(card_path: str | Path, over: str | None = None, out: str | Path | N
         raise TasksFailed(failures, len(tasks))
     return base
 
+
 def write_scan_table(base: Path, param: str, points: list[dict[str, Any]], couplings: list[str],
                      title: str = "", profile_only: bool = False,
                      model: tuple[str, dict[str, Any]] | None = None) -> Path:

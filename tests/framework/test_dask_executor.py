@@ -258,7 +258,8 @@ def test_external_scheduler_scan_matches_serial(tmp_path, serial_scan, scheduler
     tables = {}
     for how in ("serial", "remote"):
         args = ["--scheduler", scheduler_address] if how == "remote" else []
-        res = cli("combine", str(comb_card), "--out", str(tmp_path / how), "--quiet", *args)
+        res = cli("combine", str(comb_card), "--out", str(tmp_path / how), "--only", "a,ab",
+                  "--quiet", *args)
         assert res.returncode == 0, res.stderr
         tables[how] = (tmp_path / how / "combinations.csv").read_text()
     assert tables["serial"] == tables["remote"]
@@ -304,4 +305,14 @@ def test_batch_cluster_without_cores_is_one_sentence():
 
     with dask.config.set({"jobqueue.pbs.cores": None, "jobqueue.pbs.memory": None}):
         with pytest.raises(GlobalfitError, match="jobqueue.pbs section"):
-            batch_cluster("pbs", 1)
+            batch_cluster("pbs", 0)
+
+
+def test_batch_cluster_without_submit_command_is_one_sentence():
+    pytest.importorskip("dask_jobqueue")
+    import shutil
+
+    if shutil.which("sbatch"):
+        pytest.skip("sbatch is installed here: the test would submit jobs")
+    assert_one_sentence(cli("scan", "no/such/card.toml", "--cluster", "slurm", "--workers", "2",
+                            "--quiet"), "sbatch", "login node")

@@ -176,7 +176,7 @@ def run_combine(card_path: str | Path, out: str | Path | None = None,
                 force: bool = False, progress: bool = True, executor: Any = None
                 ) -> tuple[Path, dict[str, Any]]:
     """Run a combine job and write its table and figures; returns (folder, table)."""
-    from globalfit.executors import TaskFailure, TasksFailed, get_executor, seed_task
+    from globalfit.executors import TaskFailure, TasksFailed, get_executor
     from globalfit.runner import output_dir, with_sampler
 
     card = with_sampler(RunCard.load(card_path), sampler)
@@ -189,7 +189,6 @@ def run_combine(card_path: str | Path, out: str | Path | None = None,
     card_path = card.path
     by_size: dict[int, list[Planned]] = {}
     for p in (r for r in runs if r.exact_logz is None):
-        seed_task(p.raw, p.label)  # the same seed on every executor
         by_size.setdefault(len(p.combo.likelihoods), []).append(p)
     done: list[Planned] = []
     failures: list[TaskFailure] = []

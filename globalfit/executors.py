@@ -13,8 +13,9 @@ with ``fn(item)`` (or a :class:`TaskFailure`) as tasks finish.
 The output folder is the source of truth (docs/scaling.md): a task whose run folder is finished
 is skipped, a task whose worker dies is retried by the scheduler (``distributed.scheduler.
 allowed-failures``, 3 by default) and resumes its run from the checkpoint, and the run folder's
-lock keeps two tasks from writing one folder. Each task's seed is derived from the card's seed
-and the task's identity (:func:`seed_task`), so every executor gives the same results.
+lock keeps two tasks from writing one folder. A scan point's seed is derived from the card's
+seed and the point's identity (:func:`seed_task`); a combination runs with the card's seed.
+Neither depends on where or in which order tasks run, so every executor gives the same results.
 """
 
 from __future__ import annotations

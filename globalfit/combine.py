@@ -176,7 +176,7 @@ def run_combine(card_path: str | Path, out: str | Path | None = None,
                 force: bool = False, progress: bool = True, executor: Any = None
                 ) -> tuple[Path, dict[str, Any]]:
     """Run a combine job and write its table and figures; returns (folder, table)."""
-    from globalfit.executors import TaskFailure, TasksFailed, get_executor
+    from globalfit.executors import TaskFailure, TasksFailed, get_executor, opened
     from globalfit.runner import output_dir, with_sampler
 
     card = with_sampler(RunCard.load(card_path), sampler)
@@ -194,7 +194,7 @@ def run_combine(card_path: str | Path, out: str | Path | None = None,
     failures: list[TaskFailure] = []
     from rich.progress import Progress
 
-    with executor, Progress(disable=not progress, transient=False) as bar:
+    with opened(executor), Progress(disable=not progress, transient=False) as bar:
         task_id = bar.add_task("combinations", total=sum(map(len, by_size.values())))
         for size in sorted(by_size):
             level = by_size[size]

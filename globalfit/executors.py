@@ -20,6 +20,7 @@ Neither depends on where or in which order tasks run, so every executor gives th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import shutil
@@ -229,6 +230,11 @@ class DaskExecutor:
                 result = describe_failure(task_name(item), fut.exception())
             fut.release()
             yield item, result
+
+
+def opened(executor: Any) -> Any:
+    """``executor`` as a context manager (an object with only ``map`` is used as it is)."""
+    return executor if hasattr(executor, "__enter__") else contextlib.nullcontext(executor)
 
 
 def _has_dashboard(info: dict[str, Any]) -> bool:

@@ -35,7 +35,14 @@ import numpy as np
 from globalfit import combinations as comb
 from globalfit.card import RunCard
 from globalfit.errors import GlobalfitError, suggest
-from globalfit.executors import Executor, TaskFailure, TasksFailed, get_executor, seed_task
+from globalfit.executors import (
+    Executor,
+    TaskFailure,
+    TasksFailed,
+    get_executor,
+    opened,
+    seed_task,
+)
 from globalfit.run_folder import Fingerprint, RunFolder, atomic_write, is_finished, plain
 
 _FUNC = re.compile(r"^\s*(logspace|linspace|geomspace)\(([^)]*)\)\s*$")
@@ -217,7 +224,7 @@ def run_scan(card_path: str | Path, over: str | None = None, out: str | Path | N
     if todo:
         from rich.progress import Progress
 
-        with (executor or get_executor(jobs, quiet=not progress)) as ex, \
+        with opened(executor or get_executor(jobs, quiet=not progress)) as ex, \
                 Progress(disable=not progress, transient=False) as bar:
             task_id = bar.add_task(f"scan {param}: {len(combos)} combinations x {len(values)} "
                                    "values", total=len(tasks), completed=len(tasks) - len(todo))

@@ -196,7 +196,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     from globalfit.scan import run_scan
 
-    base = run_scan(args.card, args.over, out=args.out, jobs=args.jobs, sampler=args.sampler,
+    base = run_scan(args.card, args.over, out=args.out, executor=_executor(args),
+                    sampler=args.sampler,
                     progress=not args.quiet, only=_names(args.only), each=args.each,
                     profile_only=args.profile_only)
     print(base / "scan.csv")
@@ -214,8 +215,9 @@ def cmd_combine(args: argparse.Namespace) -> int:
 
     base, table = run_combine(args.card, out=args.out, only=_names(args.only),
                               lattice=_names(args.lattice), each=args.each, null=args.null,
-                              reweight=args.reweight, ess_min=args.ess_min, jobs=args.jobs,
-                              sampler=args.sampler, force=args.force, progress=not args.quiet)
+                              reweight=args.reweight, ess_min=args.ess_min,
+                              executor=_executor(args), sampler=args.sampler, force=args.force,
+                              progress=not args.quiet)
     print_table(table, _console())
     for name in ("combinations.csv", "combinations.json", "tensions.csv", "corner.png",
                  "information.png"):
@@ -254,6 +256,27 @@ def cmd_data(args: argparse.Namespace) -> int:
                       info["title"])
     _console().print(t)
     return 1 if bad else 0
+
+
+def _add_execution(s: argparse.ArgumentParser) -> None:
+    """Where the runs of a scan or combine job go (docs/scaling.md)."""
+    g = s.add_argument_group("execution (docs/scaling.md)")
+    g.add_argument("--jobs", type=int, default=1,
+                   help="local worker processes (1: in this process; N > 1: a Dask LocalCluster)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a running Dask scheduler: tcp://HOST:8786 or a scheduler file")
+    g.add_argument("--cluster", choices=["slurm", "pbs", "sge", "lsf"],
+                   help="start Dask workers as batch jobs (dask-jobqueue, from "
+                        "~/.config/dask/jobqueue.yaml; pip install -e \".[hpc]\")")
+    g.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes to ask the batch system for (with --cluster)")
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    from globalfit.executors import get_executor
+
+    return get_executor(args.jobs, scheduler=args.scheduler, cluster=args.cluster,
+                        workers=args.workers, quiet=args.quiet)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -312,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--each", action="store_true", help="also every single likelihood")
     s.add_argument("--profile-only", action="store_true",
                    help="profile-likelihood bounds only (no sampler runs)")
-    s.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    _add_execution(s)
     s.add_argument("--sampler")
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=cmd_scan)
@@ -331,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "where the effective sample size allows")
     s.add_argument("--ess-min", type=int, default=400,
                    help="smallest effective sample size of a reweighted combination (400)")
-    s.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    _add_execution(s)
     s.add_argument("--sampler")
     s.add_argument("--force", action="store_true", help="replace finished combinations")
     s.add_argument("--quiet", action="store_true")
@@ -353,9 +376,14 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("once", category=RuntimeWarning, module="dynesty")
     args = build_parser().parse_args(argv)
     from globalfit.errors import GlobalfitError
+    from globalfit.executors import TasksFailed
 
     try:
         return args.func(args)
+    except TasksFailed as exc:  # one line per failed task; the finished ones are kept
+        head, *tasks = exc.lines()
+        print(f"globalfit: error: {head}", *tasks, sep="\n", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR if exc.internal else EXIT_USER_ERROR
     except GlobalfitError as exc:
         print(f"globalfit: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -178,7 +178,7 @@ def run_combine(card_path: str | Path, out: str | Path | None = None,
                 force: bool = False, progress: bool = True, executor: Any = None
                 ) -> tuple[Path, dict[str, Any]]:
     """Run a combine job and write its table and figures; returns (folder, table)."""
-    from globalfit.executors import get_executor
+    from globalfit.executors import TaskFailure, TasksFailed, get_executor, opened
     from globalfit.runner import output_dir, with_sampler
 
     card = with_sampler(RunCard.load(card_path), sampler)
@@ -187,15 +187,16 @@ def run_combine(card_path: str | Path, out: str | Path | None = None,
                              "with --reweight.")
     base = Path(out) if out else Path(f"{output_dir(card, None)}_combine")
     runs, probe = plan(card, base, only=only, lattice=lattice, each=each, null=null)
-    executor = executor or get_executor(jobs)
+    executor = executor or get_executor(jobs, quiet=not progress)
     card_path = card.path
     by_size: dict[int, list[Planned]] = {}
     for p in (r for r in runs if r.exact_logz is None):
         by_size.setdefault(len(p.combo.likelihoods), []).append(p)
     done: list[Planned] = []
+    failures: list[TaskFailure] = []
     from rich.progress import Progress
 
-    with Progress(disable=not progress, transient=False) as bar:
+    with opened(executor), Progress(disable=not progress, transient=False) as bar:
         task_id = bar.add_task("combinations", total=sum(map(len, by_size.values())))
         for size in sorted(by_size):
             level = by_size[size]
@@ -208,11 +209,16 @@ def run_combine(card_path: str | Path, out: str | Path | None = None,
             tasks = [{"raw": p.raw, "dir": str(p.dir), "force": force,
                       "card_path": str(card_path) if card_path else None} for p in full]
             by_dir = {str(p.dir): p for p in full}
-            for _item, res in executor.map(_run_full, tasks):
-                p = by_dir[res["dir"]]
-                p.how, p.summary = res["how"], res["summary"]
+            for item, res in executor.map(_run_full, tasks):
                 bar.advance(task_id)
+                if isinstance(res, TaskFailure):
+                    failures.append(res)
+                    continue
+                p = by_dir[item["dir"]]
+                p.how, p.summary = res["how"], res["summary"]
             done += level
+    if failures:  # the finished run folders are kept; a rerun skips them
+        raise TasksFailed(failures, sum(map(len, by_size.values())))
     table = tabulate(runs, physics_parameters(probe), probe)
     write_table(base, table)
     from globalfit.combination_plots import plot_combinations

@@ -35,7 +35,14 @@ import numpy as np
 from globalfit import combinations as comb
 from globalfit.card import RunCard
 from globalfit.errors import GlobalfitError, suggest
-from globalfit.executors import Executor, get_executor
+from globalfit.executors import (
+    Executor,
+    TaskFailure,
+    TasksFailed,
+    get_executor,
+    opened,
+    seed_task,
+)
 from globalfit.run_folder import Fingerprint, RunFolder, atomic_write, is_finished, plain
 
 _FUNC = re.compile(r"^\s*(logspace|linspace|geomspace)\(([^)]*)\)\s*$")
@@ -99,14 +106,11 @@ def _run_point(task: dict[str, Any]) -> dict[str, Any]:
     """One (combination, value) in a worker: the sampler run unless profile-only, then the
     profile bound of each coupling; each skipped when its fingerprinted result is there."""
     import globalfit  # noqa: F401  (x64 set-up in a worker)
-    from globalfit.fit import Fit
     from globalfit.profile import profile_upper_limit
     from globalfit.runner import run_card
 
-    card = RunCard.from_dict(task["raw"], Path(task["card_path"]) if task["card_path"] else None)
+    card, fit, fp = _point_fit(task)
     out = Path(task["dir"])
-    fit = Fit.from_card(card)
-    fp = Fingerprint.of(fit, card)
     if not task["profile_only"] and not is_finished(out, fp):
         # a finished point of another card is replaced (staged); a killed one resumes
         run_card(card, out=out, progress=False, force=True, resume="auto", fit=fit)
@@ -118,6 +122,22 @@ def _run_point(task: dict[str, Any]) -> dict[str, Any]:
                                      "likelihoods": fit.likelihood_names}))
             atomic_write(out / PROFILE, lambda p: p.write_text(text))
     return {"dir": str(out)}
+
+
+def _point_fit(task: dict[str, Any]) -> tuple[RunCard, Any, Fingerprint]:
+    from globalfit.fit import Fit
+
+    card = RunCard.from_dict(task["raw"], Path(task["card_path"]) if task["card_path"] else None)
+    fit = Fit.from_card(card)
+    return card, fit, Fingerprint.of(fit, card)
+
+
+def _point_done(task: dict[str, Any]) -> bool:
+    """Whether the point's results (sampler run, profile bounds) are there and of this card."""
+    _, _, fp = _point_fit(task)
+    out = Path(task["dir"])
+    return ((task["profile_only"] or is_finished(out, fp))
+            and read_profile(out / PROFILE).get("fingerprint") == profile_digest(fp))
 
 
 def _active(probe: Any, param: str, value: float) -> set[str]:
@@ -194,20 +214,29 @@ def run_scan(card_path: str | Path, over: str | None = None, out: str | Path | N
             raw["title"] = card.title
             raw.setdefault("parameters", {})[param] = {"value": float(v)}
             raw.setdefault("output", {})["dir"] = point["dir"]
+            seed_task(raw, f"{c.name}/{point_name(param, v)}")
             RunCard.from_dict(raw, card.path)
             tasks.append({"raw": raw, "card_path": str(card.path) if card.path else None,
                           "dir": point["dir"], "couplings": couplings,
                           "profile_only": profile_only})
-    executor = executor or get_executor(jobs)
-    from rich.progress import Progress
+    todo = [t for t in tasks if not _point_done(t)]  # finished points start no worker
+    failures: list[TaskFailure] = []
+    if todo:
+        from rich.progress import Progress
 
-    with Progress(disable=not progress, transient=False) as bar:
-        task_id = bar.add_task(f"scan {param}: {len(combos)} combinations x {len(values)} "
-                               "values", total=len(tasks))
-        for _item, _res in executor.map(_run_point, tasks):
-            bar.advance(task_id)
-    return write_scan_table(base, param, points, couplings, card.title, profile_only,
+        with opened(executor or get_executor(jobs, quiet=not progress)) as ex, \
+                Progress(disable=not progress, transient=False) as bar:
+            task_id = bar.add_task(f"scan {param}: {len(combos)} combinations x {len(values)} "
+                                   "values", total=len(tasks), completed=len(tasks) - len(todo))
+            for _item, res in ex.map(_run_point, todo):
+                if isinstance(res, TaskFailure):
+                    failures.append(res)
+                bar.advance(task_id)
+    base = write_scan_table(base, param, points, couplings, card.title, profile_only,
                             (probe.model.name, probe.model.options))
+    if failures:
+        raise TasksFailed(failures, len(tasks))
+    return base
 
 
 def write_scan_table(base: Path, param: str, points: list[dict[str, Any]], couplings: list[str],
@@ -222,7 +251,8 @@ def write_scan_table(base: Path, param: str, points: list[dict[str, Any]], coupl
                                "projection": str(p["projection"]).lower(), param: p["value"],
                                "likelihoods": ";".join(p["likelihoods"])}
         prof = read_profile(Path(p["dir"]) / PROFILE).get("bounds", {}) if p["likelihoods"] else {}
-        summ = (load_summary(p["dir"]) if p["likelihoods"] and not profile_only else None)
+        summ = (load_summary(p["dir"]) if p["likelihoods"] and not profile_only
+                and is_finished(p["dir"]) else None)  # a failed point: empty cells
         for c in couplings:
             b = prof.get(c)
             row[f"{c}_profile95"] = "" if b is None or not math.isfinite(b) else f"{b:.6g}"

@@ -22,6 +22,7 @@ docs/oscillation.md, "Real data":
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from typing import Any
@@ -168,23 +169,34 @@ def sk_vs_release_mc(lik: Any) -> list[tuple[str, float, float]]:
             for name in dict.fromkeys(lik.sample_names)]
 
 
+@functools.cache
+def _sk_profile_function(lik: Any, free: tuple[str, ...]) -> Any:
+    """jit(value_and_grad) of the superk_atm_2023 chi2 plus nuisance pulls in the scaled
+    variables z (free oscillation parameters, then nuisances in units of their sd), with the
+    start s0 and the fixed parameters as arguments: one compilation per (likelihood, free)."""
+    pri = lik.nuisance_priors()
+    names = list(pri)
+    sd = np.array([pri[k].sd for k in names])
+    scale = {"theta23": 0.02, "dm31": 3e-5, "delta_cp": 0.3}
+
+    def chi2(z, s0, fixed):
+        osc = {**fixed, **{k: s0[i] + z[i] * scale[k] for i, k in enumerate(free)}}
+        nu = {k: z[len(free) + j] * sd[j] for j, k in enumerate(names)}
+        return lik.chi2(_point(lik, osc, nu)) + jnp.sum(z[len(free):] ** 2)
+
+    return jax.jit(jax.value_and_grad(chi2))
+
+
 def sk_profile(lik: Any, fixed: dict[str, float], start: dict[str, float],
                free: tuple[str, ...] = ("theta23", "dm31", "delta_cp")) -> tuple[float, dict]:
     """min over ``free`` oscillation parameters and all nuisances (Gaussian pulls) of the
     superk_atm_2023 chi2, the other oscillation parameters at ``fixed``; L-BFGS-B with jax
     gradients from ``start`` and, when theta23 is free, also from its other octant
     (pi/2 - theta23): the two octants are separate minima."""
-    pri = lik.nuisance_priors()
-    names = list(pri)
-    sd = np.array([pri[k].sd for k in names])
+    f = _sk_profile_function(lik, free)
+    fixed = {k: float(v) for k, v in fixed.items()}
     scale = {"theta23": 0.02, "dm31": 3e-5, "delta_cp": 0.3}
-
-    def chi2(z, s0):
-        osc = {**fixed, **{k: s0[i] + z[i] * scale[k] for i, k in enumerate(free)}}
-        nu = {k: z[len(free) + j] * sd[j] for j, k in enumerate(names)}
-        return lik.chi2(_point(lik, osc, nu)) + jnp.sum(z[len(free):] ** 2)
-
-    f = jax.jit(jax.value_and_grad(chi2))
+    n_nuis = len(lik.nuisance_priors())
     starts = [start]
     if "theta23" in free:
         starts.append({**start, "theta23": math.pi / 2 - start["theta23"]})
@@ -193,10 +205,10 @@ def sk_profile(lik: Any, fixed: dict[str, float], start: dict[str, float],
         x0 = jnp.asarray([s0[k] for k in free])
 
         def fun(z, x0=x0):
-            v, g = f(jnp.asarray(z), x0)
+            v, g = f(jnp.asarray(z), x0, fixed)
             return float(v), np.asarray(g)
 
-        r = minimize(fun, np.zeros(len(free) + len(names)), jac=True, method="L-BFGS-B",
+        r = minimize(fun, np.zeros(len(free) + n_nuis), jac=True, method="L-BFGS-B",
                      options={"maxiter": 200})
         if r.fun < best[0]:
             best = (float(r.fun), {k: s0[k] + r.x[i] * scale[k] for i, k in enumerate(free)})
@@ -340,10 +352,10 @@ def _sk_grid() -> None:
     grids = (("120 x 256, 800 km (reference)", dict(n_cosz_up=120, n_log10e=256,
                                                      max_shell_km=800.0)),
              ("60 x 64, 800 km (default)", {}),
-             ("60 x 64, 400 km", dict(max_shell_km=400.0)),
              ("40 x 64, 800 km", dict(n_cosz_up=40)),
              ("30 x 64, 800 km", dict(n_cosz_up=30)),
-             ("30 x 64, 500 km", dict(n_cosz_up=30, max_shell_km=500.0)))
+             ("40 x 48, 800 km", dict(n_cosz_up=40, n_log10e=48)),
+             ("40 x 48, 500 km", dict(n_cosz_up=40, n_log10e=48, max_shell_km=500.0)))
     rows = {}
     for label, opts in grids:
         lik = SuperKAtm2023(**opts)

@@ -162,10 +162,11 @@ def atmospheric_paths(cosz: Sequence[float] | np.ndarray, *, production_height_k
 
 def _crossed_segments(paths: EarthPaths) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
     """The (path, layer) index pairs of the segments the up-going paths cross (zero-length
-    layers left out: a path at cos z reaches only the shells outside R sin z, on average a
-    fifth of them) and, per crossing step, the index into that list of each path's next
-    segment (atmosphere, shells inwards, shells outwards; shorter paths are padded at the end
-    with the index len(list), the unit operator). Returns ((path, layer), steps (T, paths))."""
+    layers left out: a path at cos z reaches only the shells outside R sin z, about half of
+    them over uniform cos z cells) and, per crossing step, the index into that list of each
+    path's next segment (atmosphere, shells inwards, shells outwards; shorter paths are padded
+    at the end with the index len(list), the unit operator).
+    Returns ((path, layer), steps (T, paths))."""
     crossed = paths.length[paths.up] > 0
     crossed[:, 0] = True                          # the atmosphere (maybe 0 km: the unit)
     zz, kk = np.nonzero(crossed)

@@ -52,7 +52,7 @@ def read_root(path: Any) -> Any:
     return uproot.open(path)
 
 
-def _linear_interpolation_matrix(x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+def linear_interpolation_matrix(x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     """W[i, n] with f(x_i) = sum_n W[i, n] f(nodes_n) for piecewise-linear f (x within nodes)."""
     j = np.clip(np.searchsorted(nodes, x) - 1, 0, len(nodes) - 2)
     t = (x - nodes[j]) / (nodes[j + 1] - nodes[j])
@@ -115,7 +115,7 @@ class MINOS2017(Likelihood):
             for det in ("FD", "ND"):
                 mats, x = raw[(s, det)]
                 keep = np.any(mats != 0, axis=(0, 2))
-                interp = _linear_interpolation_matrix(x[keep], nodes[det])  # (X, N)
+                interp = linear_interpolation_matrix(x[keep], nodes[det])  # (X, N)
                 data = sum(f[f"data{det}{s}_{p}"].values() for p in c["periods"])
                 # (C, N, R) flattened to (C N, R): the prediction is one matrix-vector product
                 # with the weights w[n, c] flattened as w.T.ravel() (vmaps to one matmul)

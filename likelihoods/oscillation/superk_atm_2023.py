@@ -42,6 +42,7 @@ from likelihoods.oscillation import nufit
 from likelihoods.oscillation.earth import atmospheric_paths, earth_probabilities
 from likelihoods.oscillation.engine import OSC_NAMES
 from likelihoods.oscillation.experiment import poisson_chi2
+from likelihoods.oscillation.minos_2017 import linear_interpolation_matrix
 from priors import Normal, Prior
 
 #: release file stem, final flavour index (None: NC), antineutrino (None: nu_tau mix)
@@ -96,8 +97,6 @@ def quantile_node_weights(q: np.ndarray, edges: np.ndarray, lo: float | None = N
     quantile_cdf_weights. Second-order in the node spacing where f is smooth (the cell
     weights of quantile_cdf_weights, f constant per cell, are first-order): each cell is cut
     into ``n_sub`` parts whose masses are shared between the neighbouring nodes."""
-    from likelihoods.oscillation.minos_2017 import _linear_interpolation_matrix
-
     e = np.asarray(edges, float)
     fine = np.concatenate([np.linspace(a, b, n_sub + 1)[:-1] for a, b in zip(e[:-1], e[1:],
                                                                              strict=True)]
@@ -105,7 +104,7 @@ def quantile_node_weights(q: np.ndarray, edges: np.ndarray, lo: float | None = N
     mass = quantile_cdf_weights(q, fine, lo, hi)                     # (n, fine cells)
     nodes = 0.5 * (e[1:] + e[:-1])
     x = np.clip(0.5 * (fine[1:] + fine[:-1]), nodes[0], nodes[-1])
-    return mass @ _linear_interpolation_matrix(x, nodes)
+    return mass @ linear_interpolation_matrix(x, nodes)
 
 
 def read_mc(folder: Any, config: str) -> dict[str, np.ndarray]:

@@ -18,9 +18,10 @@ twice (the deepest shell split into two halves). Matter NSI in each segment is `
 the segment's Y_n = (1 - Y_e) / Y_e: pass a model point's ``eps_matter`` (physics.md:
 eps^e + (2 + Y_n) eps^u + (1 + 2 Y_n) eps^d).
 
-All layer operators of all up-going paths are one vectorised call over (zenith x shell, energy)
-(engine.transposed_layer_operators); shells a path does not reach are zero-length units, and the
-products run as one ``lax.scan`` over the crossing order. Detector at the surface (Super-K's
+The operators of all segments the up-going paths cross are one vectorised call over
+(segment, energy) (engine.transposed_layer_operators; shells a path does not reach are not
+computed), and the products run as one ``lax.scan`` over the crossing order (paths crossing fewer
+shells padded with the unit). Detector at the surface (Super-K's
 1 km of rock overburden is neglected); air density neglected (1e-3 g/cm^3).
 """
 
@@ -159,6 +160,29 @@ def atmospheric_paths(cosz: Sequence[float] | np.ndarray, *, production_height_k
     return EarthPaths(cz, total, length[:, keep], rho[:, keep], ye[keep], up)
 
 
+def _crossed_segments(paths: EarthPaths) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The (path, layer) index pairs of the segments the up-going paths cross (zero-length
+    layers left out: a path at cos z reaches only the shells outside R sin z, about half of
+    them over uniform cos z cells) and, per crossing step, the index into that list of each
+    path's next segment (atmosphere, shells inwards, shells outwards; shorter paths are padded
+    at the end with the index len(list), the unit operator).
+    Returns ((path, layer), steps (T, paths))."""
+    crossed = paths.length[paths.up] > 0
+    crossed[:, 0] = True                          # the atmosphere (maybe 0 km: the unit)
+    zz, kk = np.nonzero(crossed)
+    flat = -np.ones(crossed.shape, int)
+    flat[zz, kk] = np.arange(len(zz))
+    seqs = []
+    for z in range(crossed.shape[0]):
+        inward = [flat[z, k] for k in range(1, crossed.shape[1]) if crossed[z, k]]
+        seqs.append([flat[z, 0], *inward, *inward[::-1]])
+    n_steps = max(len(q) for q in seqs)
+    steps = np.full((n_steps, len(seqs)), len(zz))
+    for z, q in enumerate(seqs):
+        steps[: len(q), z] = q
+    return (zz, kk), steps
+
+
 EpsLike = Any | Callable[[float], Any] | None
 
 
@@ -194,24 +218,25 @@ def earth_probabilities(E_GeV: Any, paths: EarthPaths, *, osc: dict[str, Any],
             eps=eps_layers[0], antineutrino=antineutrino, real_pair=True)
         out = out.at[down].set(s_r[..., rows, :] ** 2 + s_i[..., rows, :] ** 2)
     if len(up):
-        g = len(up)
+        seg, steps = _crossed_segments(paths)
         s_r, s_i = transposed_layer_operators(
-            e, paths.length[up].ravel(), paths.rho[up].ravel(), np.tile(paths.ye, g), osc=osc,
-            eps=jnp.tile(eps_layers, (g, 1, 1)), antineutrino=antineutrino, real_pair=True)
-        order = np.array(paths.order)
-        ops_r = jnp.moveaxis(s_r.reshape(g, k, m, 3, 3), 1, 0)[order]
-        ops_i = jnp.moveaxis(s_i.reshape(g, k, m, 3, 3), 1, 0)[order]
+            e, paths.length[up][seg], paths.rho[up][seg], paths.ye[seg[1]], osc=osc,
+            eps=eps_layers[seg[1]], antineutrino=antineutrino, real_pair=True)
+        # the unit operator closes the list: the padding of paths crossing fewer shells
+        unit = jnp.broadcast_to(jnp.eye(3), (1, m, 3, 3))
+        ops_r = jnp.concatenate([s_r, unit])
+        ops_i = jnp.concatenate([s_i, jnp.zeros_like(unit)])
 
-        def step(v, op):
-            # rows of S^T times the next layer's S_k^T, in real arithmetic (vectorises)
-            (vr, vi), (o_r, o_i) = v, op
+        def step(v, idx):
+            # rows of S^T times the next segment's S_k^T, in real arithmetic (vectorises)
+            (vr, vi), o_r, o_i = v, ops_r[idx], ops_i[idx]
             nr = sum(vr[..., c, None] * o_r[..., c, None, :] - vi[..., c, None]
                      * o_i[..., c, None, :] for c in range(3))
             ni = sum(vr[..., c, None] * o_i[..., c, None, :] + vi[..., c, None]
                      * o_r[..., c, None, :] for c in range(3))
             return (nr, ni), None
 
-        v0 = (ops_r[0][..., rows, :], ops_i[0][..., rows, :])
-        (vr, vi), _ = jax.lax.scan(step, v0, (ops_r[1:], ops_i[1:]))
+        v0 = (ops_r[steps[0]][..., rows, :], ops_i[steps[0]][..., rows, :])
+        (vr, vi), _ = jax.lax.scan(step, v0, steps[1:])
         out = out.at[up].set(vr**2 + vi**2)
     return out

@@ -52,7 +52,7 @@ def read_root(path: Any) -> Any:
     return uproot.open(path)
 
 
-def _linear_interpolation_matrix(x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+def linear_interpolation_matrix(x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     """W[i, n] with f(x_i) = sum_n W[i, n] f(nodes_n) for piecewise-linear f (x within nodes)."""
     j = np.clip(np.searchsorted(nodes, x) - 1, 0, len(nodes) - 2)
     t = (x - nodes[j]) / (nodes[j + 1] - nodes[j])
@@ -115,10 +115,12 @@ class MINOS2017(Likelihood):
             for det in ("FD", "ND"):
                 mats, x = raw[(s, det)]
                 keep = np.any(mats != 0, axis=(0, 2))
-                interp = _linear_interpolation_matrix(x[keep], nodes[det])  # (X, N)
+                interp = linear_interpolation_matrix(x[keep], nodes[det])  # (X, N)
                 data = sum(f[f"data{det}{s}_{p}"].values() for p in c["periods"])
-                parts[det] = dict(m=jnp.asarray(np.einsum("cxr,xn->cnr", mats[:, keep, :],
-                                                          interp)),
+                # (C, N, R) flattened to (C N, R): the prediction is one matrix-vector product
+                # with the weights w[n, c] flattened as w.T.ravel() (vmaps to one matmul)
+                m = np.einsum("cxr,xn->cnr", mats[:, keep, :], interp)
+                parts[det] = dict(m=jnp.asarray(m.reshape(-1, m.shape[2])),
                                   data=np.asarray(data, float))
             frac = np.asarray(f[f"Total{s}Covar"].member("fElements"), float)
             n = len(parts["FD"]["data"]) + len(parts["ND"]["data"])
@@ -147,7 +149,7 @@ class MINOS2017(Likelihood):
         out = {}
         for blk in self.blocks:
             for det, part in blk["parts"].items():
-                out[f"{det}_{blk['selection']}"] = jnp.einsum("cxr,xc->r", part["m"], w[det])
+                out[f"{det}_{blk['selection']}"] = w[det].T.ravel() @ part["m"]
         return out
 
     def chi2(self, point: Any) -> Any:

@@ -8,8 +8,9 @@ nu_tau cross section, i.e. full conversion, as its counts and energies show.)
 
 Prediction (per bin, rebuilt from the release's MC): each type's true-(E, cos z) distribution is
 the product of two piecewise-linear CDFs through its quantiles (tails extended linearly to 0 and
-1; cos z cut to [-1, 1]), integrated over a grid of cells (card ``[grid]``); the oscillation
-weight in each cell is
+1; cos z cut to [-1, 1]), integrated over a grid (card ``[grid]``) with the oscillation weight
+computed at the cell centres and interpolated linearly between them (quantile_node_weights);
+the oscillation weight is
 
     nu_e:   P_ee + r P_mue,    nu_mu:  P_mumu + P_emu / r,   nu_tau: P_mutau + P_etau / r
 
@@ -41,6 +42,7 @@ from likelihoods.oscillation import nufit
 from likelihoods.oscillation.earth import atmospheric_paths, earth_probabilities
 from likelihoods.oscillation.engine import OSC_NAMES
 from likelihoods.oscillation.experiment import poisson_chi2
+from likelihoods.oscillation.minos_2017 import linear_interpolation_matrix
 from priors import Normal, Prior
 
 #: release file stem, final flavour index (None: NC), antineutrino (None: nu_tau mix)
@@ -87,6 +89,24 @@ def quantile_cdf_weights(q: np.ndarray, edges: np.ndarray, lo: float | None = No
     return np.where(ok, w / np.where(ok, tot, 1.0), 0.0)
 
 
+def quantile_node_weights(q: np.ndarray, edges: np.ndarray, lo: float | None = None,
+                          hi: float | None = None, n_sub: int = 16) -> np.ndarray:
+    """Quadrature weights W (n, nodes) with int f(x) dF(x) ~ sum_k W[:, k] f(x_k) for f
+    interpolated linearly between the nodes x_k (the cell centres of ``edges``, f constant
+    beyond the outer nodes), the distribution F rebuilt from the quantiles as in
+    quantile_cdf_weights. Second-order in the node spacing where f is smooth (the cell
+    weights of quantile_cdf_weights, f constant per cell, are first-order): each cell is cut
+    into ``n_sub`` parts whose masses are shared between the neighbouring nodes."""
+    e = np.asarray(edges, float)
+    fine = np.concatenate([np.linspace(a, b, n_sub + 1)[:-1] for a, b in zip(e[:-1], e[1:],
+                                                                             strict=True)]
+                          + [e[-1:]])
+    mass = quantile_cdf_weights(q, fine, lo, hi)                     # (n, fine cells)
+    nodes = 0.5 * (e[1:] + e[:-1])
+    x = np.clip(0.5 * (fine[1:] + fine[:-1]), nodes[0], nodes[-1])
+    return mass @ linear_interpolation_matrix(x, nodes)
+
+
 def read_mc(folder: Any, config: str) -> dict[str, np.ndarray]:
     """{type stem: (930, 15) table} of one MC configuration (NoOsc, NO or IO)."""
     out = {}
@@ -108,7 +128,7 @@ class SuperKAtm2023(Likelihood):
                 "GeV), all zeniths; three active flavours")
     card_file = "superk_atm_2023.toml"
     options = {"mass_ordering": "NO", "osc_priors": "measured", "max_shell_km": None,
-               "n_cosz_up": None}
+               "n_cosz_up": None, "n_log10e": None}
 
     def setup(self) -> None:
         from globalfit.data import release_path
@@ -126,7 +146,8 @@ class SuperKAtm2023(Likelihood):
         self._class_onehot = jnp.asarray(np.eye(len(CLASSES))[cls])
         g = c["grid"]
         le = g["log10e_edges"]
-        self.log10e_edges = np.concatenate([np.linspace(le["lo"], le["hi"], le["n"] + 1),
+        n_e = int(self.config["n_log10e"] or le["n"])
+        self.log10e_edges = np.concatenate([np.linspace(le["lo"], le["hi"], n_e + 1),
                                             le["tail"]])
         n_up = int(self.config["n_cosz_up"] or g["n_cosz_up"])
         self.cosz_edges = np.concatenate([np.linspace(-1, 0, n_up + 1),
@@ -141,10 +162,10 @@ class SuperKAtm2023(Likelihood):
         self._we, self._wz = [], []
         for stem, _, _ in TYPES[:-1]:                                      # NC: no weights
             t = mc[stem]
-            self._we.append(jnp.asarray(quantile_cdf_weights(np.log10(np.maximum(
+            self._we.append(jnp.asarray(quantile_node_weights(np.log10(np.maximum(
                 t[:, 3:8], 1e-6)), self.log10e_edges)))
-            self._wz.append(jnp.asarray(quantile_cdf_weights(t[:, 10:15], self.cosz_edges,
-                                                             -1.0, 1.0)))
+            self._wz.append(jnp.asarray(quantile_node_weights(t[:, 10:15], self.cosz_edges,
+                                                              -1.0, 1.0)))
         fr = c["flux_ratio"]
         self._ratio = jnp.asarray(fr["r0"] * np.maximum(self.e_centres, 1.0) ** fr["slope"])
         self._log_e10 = jnp.asarray(np.log(self.e_centres / 10.0))

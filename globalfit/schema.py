@@ -94,6 +94,14 @@ def check_settings(schema: Mapping[str, Setting], given: Mapping[str, Any], owne
             for k, s in schema.items()}
 
 
+def sampler_settings(schema: Mapping[str, Setting], card_sampler: Mapping[str, Any],
+                     name: str) -> dict[str, Any]:
+    """:func:`check_settings` of a card's ``[sampler]`` table (its ``name`` key aside) for the
+    sampler ``name``."""
+    return check_settings(schema, {k: v for k, v in card_sampler.items() if k != "name"},
+                          f"sampler {name!r}")
+
+
 def result_settings(schema: Mapping[str, Setting], settings: Mapping[str, Any]
                     ) -> dict[str, Any]:
     """The settings that change a run's result (those in its fingerprint)."""

@@ -14,7 +14,7 @@ from dynesty.utils import RunRecord, resample_equal
 from globalfit.errors import GlobalfitError
 from globalfit.samplers.base import SamplerOutput, progress_printer
 from globalfit.samplers.batching import BatchedLogLike, BatchPool
-from globalfit.schema import Setting, check_settings
+from globalfit.schema import Setting, sampler_settings
 
 if TYPE_CHECKING:
     from globalfit.card import RunCard
@@ -110,8 +110,7 @@ class FitFunctions:
 
 def settings_for(card_sampler: dict[str, Any]) -> dict[str, Any]:
     """Every setting, checked against :data:`SETTINGS`, ``queue_size = "auto"`` resolved."""
-    s = check_settings(SETTINGS, {k: v for k, v in card_sampler.items() if k != "name"},
-                       "sampler 'dynesty'")
+    s = sampler_settings(SETTINGS, card_sampler, "dynesty")
     if s["queue_size"] == "auto":
         s["queue_size"] = auto_queue_size()
     return s

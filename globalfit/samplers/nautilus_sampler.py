@@ -19,7 +19,7 @@ from globalfit.card import RunCard
 from globalfit.errors import GlobalfitError
 from globalfit.samplers.base import SamplerOutput
 from globalfit.samplers.unit_cube import identity, kish_ess, optional, output
-from globalfit.schema import Setting, check_settings
+from globalfit.schema import Setting, sampler_settings
 
 #: Run-card settings of ``[sampler] name = "nautilus"``.
 SETTINGS: dict[str, Setting] = {
@@ -36,8 +36,7 @@ SETTINGS: dict[str, Setting] = {
 
 def settings_for(card_sampler: dict[str, Any]) -> dict[str, Any]:
     """Every setting, checked against :data:`SETTINGS`."""
-    return check_settings(SETTINGS, {k: v for k, v in card_sampler.items() if k != "name"},
-                          "sampler 'nautilus'")
+    return sampler_settings(SETTINGS, card_sampler, "nautilus")
 
 
 def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: bool = True

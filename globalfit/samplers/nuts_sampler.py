@@ -24,7 +24,7 @@ from numpyro.infer import MCMC, NUTS, init_to_median, init_to_sample, init_to_un
 
 from globalfit.errors import GlobalfitError
 from globalfit.samplers.base import PlainProgress, SamplerOutput, interactive
-from globalfit.schema import Setting, check_settings
+from globalfit.schema import Setting, sampler_settings
 
 if TYPE_CHECKING:
     from globalfit.card import RunCard
@@ -51,8 +51,7 @@ SETTINGS: dict[str, Setting] = {
 
 def settings_for(card_sampler: dict[str, Any]) -> dict[str, Any]:
     """Every setting, checked against :data:`SETTINGS`."""
-    return check_settings(SETTINGS, {k: v for k, v in card_sampler.items() if k != "name"},
-                          "sampler 'nuts'")
+    return sampler_settings(SETTINGS, card_sampler, "nuts")
 
 
 def numpyro_model(fit: Any):

@@ -25,7 +25,7 @@ from scipy.special import logsumexp
 
 from globalfit.errors import GlobalfitError
 from globalfit.samplers.base import SamplerOutput
-from globalfit.schema import Setting, check_settings
+from globalfit.schema import Setting, sampler_settings
 
 if TYPE_CHECKING:
     from globalfit.card import RunCard
@@ -65,8 +65,7 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: 
 
     from globalfit import information
 
-    s = check_settings(SETTINGS, {k: v for k, v in card.sampler.items() if k != "name"},
-                       "sampler 'reweight'")
+    s = sampler_settings(SETTINGS, card.sampler, "reweight")
     if not s["base"]:
         raise GlobalfitError("The reweight sampler needs base = \"FOLDER\", the finished run "
                              "to reweight.")

@@ -20,7 +20,7 @@ from globalfit.card import RunCard
 from globalfit.errors import GlobalfitError
 from globalfit.samplers.base import SamplerOutput
 from globalfit.samplers.unit_cube import optional, output
-from globalfit.schema import Setting, check_settings
+from globalfit.schema import Setting, sampler_settings
 
 #: Run-card settings of ``[sampler] name = "ultranest"``.
 SETTINGS: dict[str, Setting] = {
@@ -38,8 +38,7 @@ SETTINGS: dict[str, Setting] = {
 
 def settings_for(card_sampler: dict[str, Any]) -> dict[str, Any]:
     """Every setting, checked against :data:`SETTINGS`."""
-    return check_settings(SETTINGS, {k: v for k, v in card_sampler.items() if k != "name"},
-                          "sampler 'ultranest'")
+    return sampler_settings(SETTINGS, card_sampler, "ultranest")
 
 
 def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False, progress: bool = True

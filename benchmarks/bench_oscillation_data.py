@@ -9,21 +9,12 @@ dune + t2hk log-posterior (profiled normalisations), one point, so the figures a
 survive a shared machine.
 """
 
-import time
 
 import jax
 import numpy as np
+from bench_oscillation import best  # same folder: python benchmarks/bench_oscillation_data.py
 
 import globalfit
-
-
-def best(f, n=5):
-    ts = []
-    for _ in range(n):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return min(ts)
 
 
 def costs(likelihoods, options=None, n=20):

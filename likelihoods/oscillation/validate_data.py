@@ -43,6 +43,23 @@ def _point(lik: Any, osc: dict, nuis: dict | None = None, **eps: float) -> Point
 
 
 # -- layered Earth ----------------------------------------------------------------------------
+def nusquids_three_flavour(energies_gev: Any, osc: dict[str, float], anti: bool = False) -> Any:
+    """A nuSQuIDS three-flavour state at ``energies_gev`` with the oscillation parameters ``osc``
+    (our names: theta12, theta13, theta23, dm21, dm31 [eV^2], delta_cp); body and track are the
+    caller's. Needs nuSQuIDS."""
+    import nuSQuIDS as nsq
+
+    kind = nsq.NeutrinoType.antineutrino if anti else nsq.NeutrinoType.neutrino
+    nus = nsq.nuSQUIDS(np.asarray(energies_gev, float) * nsq.Const().GeV, 3, kind, False)
+    nus.Set_MixingAngle(0, 1, osc["theta12"])
+    nus.Set_MixingAngle(0, 2, osc["theta13"])
+    nus.Set_MixingAngle(1, 2, osc["theta23"])
+    nus.Set_SquareMassDifference(1, osc["dm21"])
+    nus.Set_SquareMassDifference(2, osc["dm31"])
+    nus.Set_CPPhase(0, 2, osc["delta_cp"])
+    return nus
+
+
 def nusquids_chords(cosz: np.ndarray, energies: np.ndarray, anti: bool = False,
                     table_step_km: float = 0.5) -> np.ndarray:
     """nuSQuIDS (arXiv:2112.13804) through its Earth body built on our PREM table (r/R, rho,
@@ -58,16 +75,9 @@ def nusquids_chords(cosz: np.ndarray, energies: np.ndarray, anti: bool = False,
     x = np.linspace(0.0, 1.0, int(round(m.radius_km / table_step_km)) + 1)
     rho, ye = m.density(x * m.radius_km), m.ye[m.region(x * m.radius_km)]
     body = nsq.Earth(x.tolist(), rho.tolist(), ye.tolist())
-    kind = nsq.NeutrinoType.antineutrino if anti else nsq.NeutrinoType.neutrino
     out = []
     for cz in cosz:
-        nus = nsq.nuSQUIDS(np.asarray(energies) * u.GeV, 3, kind, False)
-        nus.Set_MixingAngle(0, 1, osc["theta12"])
-        nus.Set_MixingAngle(0, 2, osc["theta13"])
-        nus.Set_MixingAngle(1, 2, osc["theta23"])
-        nus.Set_SquareMassDifference(1, osc["dm21"])
-        nus.Set_SquareMassDifference(2, osc["dm31"])
-        nus.Set_CPPhase(0, 2, osc["delta_cp"])
+        nus = nusquids_three_flavour(energies, osc, anti)
         nus.Set_Body(body)
         nus.Set_Track(nsq.Earth.Track(-2.0 * m.radius_km * cz * u.km))
         nus.Set_rel_error(1e-10)

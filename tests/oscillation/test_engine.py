@@ -81,14 +81,10 @@ def test_nusquids_standard_case():
     nuSQuIDS uses its own V_CC (GLoBES-like): tolerance 2e-3 absolute."""
     nsq = pytest.importorskip("nuSQuIDS")
     units = nsq.Const()
+    from likelihoods.oscillation.validate_data import nusquids_three_flavour
+
     e = np.array([1.0, 2.5, 5.0])
-    nus = nsq.nuSQUIDS(e * units.GeV, 3, nsq.NeutrinoType.neutrino, False)
-    nus.Set_MixingAngle(0, 1, OSC["theta12"])
-    nus.Set_MixingAngle(0, 2, OSC["theta13"])
-    nus.Set_MixingAngle(1, 2, OSC["theta23"])
-    nus.Set_SquareMassDifference(1, OSC["dm21"])
-    nus.Set_SquareMassDifference(2, OSC["dm31"])
-    nus.Set_CPPhase(0, 2, OSC["delta_cp"])
+    nus = nusquids_three_flavour(e, OSC)
     nus.Set_Body(nsq.ConstantDensity(2.8, 0.5))
     nus.Set_Track(nsq.ConstantDensity.Track(1300.0 * units.km))
     nus.Set_rel_error(1e-10)

@@ -69,12 +69,6 @@ def _traceless_hermitian(m: jax.Array) -> jax.Array:
     return m - jnp.trace(m).real / 3.0 * jnp.eye(3)
 
 
-def _det3(m: jax.Array) -> jax.Array:
-    return (m[0, 0] * (m[1, 1] * m[2, 2] - m[1, 2] * m[2, 1])
-            - m[0, 1] * (m[1, 0] * m[2, 2] - m[1, 2] * m[2, 0])
-            + m[0, 2] * (m[1, 0] * m[2, 1] - m[1, 1] * m[2, 0]))
-
-
 def _layer_operator(mvac: jax.Array, y: jax.Array, scale: float, v: Any, eps: jax.Array,
                     l_inv_ev: Any, antineutrino: bool) -> tuple[jax.Array, jax.Array]:
     """exp(-i H L) up to a phase for y = L / (2 E scale) [...], one layer of potential v [eV]:
@@ -98,16 +92,13 @@ def _layer_operator(mvac: jax.Array, y: jax.Array, scale: float, v: Any, eps: ja
     a2 = a_m @ a_m
     b2 = b_m @ b_m
     ab = a_m @ b_m + b_m @ a_m
-    # tr(T^2)/2 and det(T) as polynomials in y (real for Hermitian A, B)
-    c2 = 0.5 * jnp.trace(a2).real
-    c1 = 0.5 * jnp.trace(ab).real
-    c0 = 0.5 * jnp.trace(b2).real
-    d3 = _det3(a_m).real
-    d0 = _det3(b_m).real
-    dp = _det3(a_m + b_m).real
-    dm = _det3(b_m - a_m).real  # = p(-1)
-    d2 = 0.5 * (dp + dm) - d0
-    d1 = 0.5 * (dp - dm) - d3
+
+    def tr(x, z):  # tr(x z), real for Hermitian x, z; no element indexing (cheap to transpose)
+        return jnp.sum(x * z.T).real
+
+    # tr(T^2)/2 and det T = tr(T^3)/3 (T traceless) as polynomials in y
+    c2, c1, c0 = 0.5 * tr(a_m, a_m), tr(a_m, b_m), 0.5 * tr(b_m, b_m)
+    d3, d2, d1, d0 = tr(a2, a_m) / 3.0, tr(a2, b_m), tr(a_m, b2), tr(b2, b_m) / 3.0
     c = (c2 * y + c1) * y + c0                      # = -(sum of principal minors) >= 0
     q = ((d3 * y + d2) * y + d1) * y + d0           # det T
     nonzero = c > 1e-300
@@ -164,14 +155,12 @@ def _layer_operator(mvac: jax.Array, y: jax.Array, scale: float, v: Any, eps: ja
 _SCALE = 1e3
 
 
-@functools.partial(jax.jit, static_argnames=("antineutrino",))
-def _probabilities(e_gev, l_km, rho, ye, osc, eps, antineutrino=False):
-    mvac = vacuum_mass_matrix(osc)
-    e_ev = jnp.asarray(e_gev, float) * 1e9
-    eps = jnp.asarray(eps, jnp.complex128)
+def _path_probabilities(mvac, v_sign, eps, e_ev, l_km, rho, ye, antineutrino):
+    """P[..., a, b] along layers of lengths ``l_km``; ``v_sign`` = +-1 multiplies the potential
+    (the antineutrino pair of :func:`probabilities_nu_nubar` passes conj(mvac), -1, conj(eps))."""
     st = None  # S^T: the transposed evolution operator, (..., 3, 3), complex
     for k in range(l_km.shape[0]):  # layers, in the order crossed
-        v = V_CC_EV_PER_GCM3 * rho[k] * ye[k]
+        v = v_sign * V_CC_EV_PER_GCM3 * rho[k] * ye[k]
         l_inv = l_km[k] * KM_TO_INV_EV
         y = l_inv / (2.0 * e_ev * _SCALE)
         s_r, s_i = _layer_operator(mvac, y, _SCALE, v, eps, l_inv, antineutrino)
@@ -180,6 +169,32 @@ def _probabilities(e_gev, l_km, rho, ye, osc, eps, antineutrino=False):
         sk = jax.lax.complex(s_r, s_i).reshape(*y.shape, 3, 3)
         st = sk if st is None else st @ sk  # (S_k S)^T = S^T S_k^T
     return jnp.real(st) ** 2 + jnp.imag(st) ** 2
+
+
+@functools.partial(jax.jit, static_argnames=("antineutrino", "both"))
+def _probabilities(e_gev, l_km, rho, ye, osc, eps, antineutrino=False, both=False):
+    mvac = vacuum_mass_matrix(osc)
+    e_ev = jnp.asarray(e_gev, float) * 1e9
+    eps = jnp.asarray(eps, jnp.complex128)
+    if not both:
+        return _path_probabilities(mvac, 1.0, eps, e_ev, l_km, rho, ye, antineutrino)
+    # neutrinos and antineutrinos as one vectorised computation: H_bar = conj(H(-V_CC))
+    pair = (jnp.stack([mvac, jnp.conj(mvac)]), jnp.array([1.0, -1.0]),
+            jnp.stack([eps, jnp.conj(eps)]))
+    return jax.vmap(lambda m, sign, ep: _path_probabilities(m, sign, ep, e_ev, l_km, rho, ye,
+                                                            False))(*pair)
+
+
+def _path_arguments(E_GeV: Any, L_km: Any, rho: Any, osc: Mapping[str, Any], eps: Any,
+                    Ye: Any) -> tuple[Any, ...]:
+    l_km = jnp.atleast_1d(jnp.asarray(L_km, float))
+    rho_a = jnp.atleast_1d(jnp.asarray(rho, float))
+    if l_km.ndim != 1 or rho_a.shape != l_km.shape:
+        raise ValueError("L_km and rho must both be scalars or equal-length 1-d sequences.")
+    ye = jnp.broadcast_to(jnp.asarray(Ye, float), l_km.shape)
+    osc = {k: jnp.asarray(osc[k], float) for k in OSC_NAMES}
+    eps_m = jnp.zeros((3, 3), jnp.complex128) if eps is None else eps
+    return jnp.asarray(E_GeV, float), l_km, rho_a, ye, osc, eps_m
 
 
 def probabilities(E_GeV: Any, L_km: Any, rho: Any, *, osc: Mapping[str, Any], eps: Any = None,
@@ -192,15 +207,16 @@ def probabilities(E_GeV: Any, L_km: Any, rho: Any, *, osc: Mapping[str, Any], ep
     ``eps``: effective 3x3 Hermitian NSI matrix in matter per electron (None = 0). Jitted,
     vectorised over energies and differentiable in every argument (module docstring).
     """
-    l_km = jnp.atleast_1d(jnp.asarray(L_km, float))
-    rho_a = jnp.atleast_1d(jnp.asarray(rho, float))
-    if l_km.ndim != 1 or rho_a.shape != l_km.shape:
-        raise ValueError("L_km and rho must both be scalars or equal-length 1-d sequences.")
-    ye = jnp.broadcast_to(jnp.asarray(Ye, float), l_km.shape)
-    osc = {k: jnp.asarray(osc[k], float) for k in OSC_NAMES}
-    eps_m = jnp.zeros((3, 3), jnp.complex128) if eps is None else eps
-    return _probabilities(jnp.asarray(E_GeV, float), l_km, rho_a, ye, osc, eps_m,
+    return _probabilities(*_path_arguments(E_GeV, L_km, rho, osc, eps, Ye),
                           antineutrino=bool(antineutrino))
+
+
+def probabilities_nu_nubar(E_GeV: Any, L_km: Any, rho: Any, *, osc: Mapping[str, Any],
+                           eps: Any = None, Ye: Any = 0.5) -> jax.Array:
+    """:func:`probabilities` for neutrinos ([0]) and antineutrinos ([1]) in one vectorised
+    computation, shape (2, ..., 3, 3): half the operations of two calls (what a sampler pays
+    per operation at one point: docs/performance.md)."""
+    return _probabilities(*_path_arguments(E_GeV, L_km, rho, osc, eps, Ye), both=True)
 
 
 def probabilities_np(*args: Any, **kwargs: Any) -> np.ndarray:

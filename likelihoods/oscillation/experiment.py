@@ -31,7 +31,7 @@ import numpy as np
 from globalfit.errors import GlobalfitError
 from globalfit.likelihood import Likelihood
 from likelihoods.oscillation import nufit
-from likelihoods.oscillation.engine import OSC_NAMES, probabilities
+from likelihoods.oscillation.engine import OSC_NAMES, probabilities_nu_nubar
 from priors import Normal, Prior
 
 FLAV = {"e": 0, "mu": 1, "tau": 2}
@@ -155,14 +155,23 @@ class OscillationExperiment(Likelihood):
             self._sample_groups.append(groups_here)
             self._sample_comps.append(comp_here)
         self._gidx = jnp.asarray(gidx)
-        # per sample: (groups x components) indicator, for the profiled normalisations
-        self._onehot = [np.array([[float(gidx[k] == g) for k in ci] for g in gs])
-                        for ci, gs in zip(self._sample_comps, self._sample_groups, strict=True)]
         self._gsd = np.array([self.systematics.get(g, self.systematics.get(self._group_of(g)))
                               for g in self.group_names])
-        # Asimov data at the truth point
+        # all samples at once (they share the reco binning): sample x component indicator, and
+        # sample x group x component indicator padded to the largest group count (a padded
+        # group has no component and unit width, so its normalisation solves to 0)
+        n_s, g_max = len(samples), max(len(gs) for gs in self._sample_groups)
+        self._in_sample = np.zeros((n_s, len(comps)))
+        self._in_group = np.zeros((n_s, g_max, len(comps)))
+        self._group_sd = np.ones((n_s, g_max))
+        for si, (ci, gs) in enumerate(zip(self._sample_comps, self._sample_groups, strict=True)):
+            self._in_sample[si, ci] = 1.0
+            for gi, g in enumerate(gs):
+                self._in_group[si, gi, [k for k in ci if gidx[k] == g]] = 1.0
+                self._group_sd[si, gi] = self._gsd[g]
+        # Asimov data at the truth point, (samples, reco bins)
         comp = self._component_counts(self.truth_osc, jnp.asarray(self.truth_eps))
-        self.observed = [np.asarray(sum(comp[i] for i in ci)) for ci in self._sample_comps]
+        self.observed = self._in_sample @ np.asarray(comp)
 
     def _group_of(self, gname: str) -> str:
         for s in self.samples:
@@ -175,8 +184,7 @@ class OscillationExperiment(Likelihood):
         """(n_true, 19): P_nu[a,b] (9), P_nubar[a,b] (9), 1; density times ``rho_scale``."""
         kw = dict(osc=osc, eps=eps, Ye=self.ye)
         rho = self.density * rho_scale
-        pn = probabilities(self.e_true, self.baseline_km, rho, **kw)
-        pa = probabilities(self.e_true, self.baseline_km, rho, antineutrino=True, **kw)
+        pn, pa = probabilities_nu_nubar(self.e_true, self.baseline_km, rho, **kw)
         n = self.e_true.shape[0]
         return jnp.concatenate([pn.reshape(n, 9), pa.reshape(n, 9), jnp.ones((n, 1))], axis=1)
 
@@ -247,28 +255,25 @@ class OscillationExperiment(Likelihood):
         return out
 
     def chi2(self, point: Any) -> Any:
-        """Poisson chi2 of all samples (plus the normalisation pulls when profiled)."""
+        """Poisson chi2 of all samples (plus the normalisation pulls when profiled), every
+        sample in one batched computation (few large operations, not a few per sample)."""
         comp = self._component_counts(self._osc(point), point.eps_matter(self.config["Yn"]),
                                       self._rho_scale(point))
+        obs = self.observed
         if self.config["nuisances"] == "sampled":
             comp = comp * (1.0 + self._norms(point)[self._gidx])[:, None]
-            total = jnp.zeros(())
-            for ci, obs in zip(self._sample_comps, self.observed, strict=True):
-                total = total + poisson_chi2(jnp.sum(comp[jnp.asarray(ci)], axis=0), obs)
-            return total
-        total = jnp.zeros(())
-        for ci, gs, obs, onehot in zip(self._sample_comps, self._sample_groups, self.observed,
-                                       self._onehot, strict=True):
-            # counts per group of this sample: (G, R)
-            cg = jnp.asarray(onehot) @ comp[jnp.asarray(ci)]
-            n0 = jnp.sum(cg, axis=0)
-            w = 1.0 / jnp.maximum(jnp.asarray(obs), 1.0)
-            a = (cg * w) @ cg.T + jnp.diag(1.0 / jnp.asarray(self._gsd[gs]) ** 2)
-            rhs = -(cg * w) @ (n0 - jnp.asarray(obs))
-            b = jnp.linalg.solve(a, rhs)
-            n_th = n0 + b @ cg
-            total = total + poisson_chi2(n_th, obs) + jnp.sum((b / self._gsd[gs]) ** 2)
-        return total
+            return poisson_chi2(self._in_sample @ comp, obs)
+        # profiled: per sample, the normalisations b minimising the Gaussian approximation
+        # sum_r (n0 + b cg - obs)^2 / obs + sum_g (b_g / sd_g)^2 (normal equations a b = rhs)
+        cg = jnp.einsum("sgc,cr->sgr", self._in_group, comp)  # counts per group
+        n0 = self._in_sample @ comp
+        cgw = cg / np.maximum(obs, 1.0)[:, None, :]
+        a = jnp.einsum("sgr,shr->sgh", cgw, cg) + jnp.asarray(
+            np.eye(self._group_sd.shape[1]) / self._group_sd[:, :, None] ** 2)
+        rhs = -jnp.einsum("sgr,sr->sg", cgw, n0 - obs)
+        b = jnp.linalg.solve(a, rhs[..., None])[..., 0]
+        n_th = n0 + jnp.einsum("sg,sgr->sr", b, cg)
+        return poisson_chi2(n_th, obs) + jnp.sum((b / self._group_sd) ** 2)
 
     def loglike(self, point: Any) -> Any:
         return -0.5 * self.chi2(point)

@@ -63,8 +63,9 @@ def test_sin_over_against_sinc():
 
 def test_derivatives_are_exact():
     """Gradients: d sin = cos, d cos = -sin, d arccos = -1/sqrt(1 - x^2), d(sin x / x) =
-    (x cos x - sin x)/x^2 (-> -x/3 + x^3/30 near 0): 1e-15 absolute (sin, cos), 1e-14 relative (arccos),
-    1e-14 absolute (sin x / x; measured 7e-15, the reference formula's own cancellation)."""
+    (x cos x - sin x)/x^2 (-> -x/3 + x^3/30 near 0): 1e-15 absolute (sin, cos), 1e-14
+    relative (arccos), 1e-14 absolute (sin x / x; measured 7e-15, the reference formula's own
+    cancellation)."""
     x = jnp.linspace(-50.0, 50.0, 1001)
     ds = jax.vmap(jax.grad(lambda v: sincos(v)[0]))(x)
     dc = jax.vmap(jax.grad(lambda v: sincos(v)[1]))(x)

@@ -1,9 +1,8 @@
 """Vectorisable double-precision sine, cosine and arccosine for XLA:CPU, differentiable.
 
-XLA:CPU lowers float64 ``sin``, ``cos`` and ``arccos`` to scalar libm calls per element (about
-12-19 ns each on the development machine), which dominated the oscillation engine. Here they are
-plain arithmetic that XLA fuses and vectorises (about 3 ns for a sine-cosine pair;
-``python benchmarks/bench_fastmath.py``).
+XLA:CPU lowers float64 ``sin``, ``cos`` and ``arccos`` to a scalar libm call per element, which
+dominated the oscillation engine. Here they are plain arithmetic that XLA fuses and vectorises
+(``python benchmarks/bench_oscillation.py`` times the engine with both; docs/performance.md).
 
 :func:`sincos` computes both from one range reduction and two polynomials:
 

@@ -21,7 +21,7 @@ divided differences, so no eigenvector (and no 1/(a-b) at a two-fold degeneracy)
 Layered matter multiplies the layer operators in the order the neutrino crosses them.
 The overall phase exp(-i tr(H) L / 3) of each layer is dropped (it cancels in probabilities).
 Sines, cosines and the arccosine come from globalfit.fastmath (vectorised polynomials; XLA:CPU's
-own are scalar libm calls, 2.2x the cost of the whole probability set here).
+own are scalar libm calls; benchmarks/bench_oscillation.py compares the two).
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _layer_operator(mvac: jax.Array, y: jax.Array, scale: float, v: Any, eps: ja
     eb = p * (math.sqrt(3.0) * sphi - cphi)
     # Divided by an exact runtime 1 (p / p), the eigenvalues are computed once per energy and
     # stored: otherwise XLA:CPU recomputes the whole Cardano chain inside each of the four
-    # loops that use them (the divisions below and the nine-entry output), 1.7x the cost.
+    # loops that use them (the divisions below and the nine-entry output).
     p_safe = jnp.where(nonzero, p, 1.0)
     one = jax.lax.stop_gradient(p_safe / p_safe)
     ea, eb = ea / one, eb / one

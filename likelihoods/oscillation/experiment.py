@@ -123,15 +123,13 @@ class OscillationExperiment(Likelihood):
         self.samples = samples
         comps = [c for s in samples for c in s.components]
         resp = np.stack([c.response for c in comps])  # (C, R, T)
-        self._resp = jnp.asarray(resp)
-        # index into [P_nu (9), P_nubar (9), 1 (NC)]
+        # channel of each component: 9 anti + 3 initial + final (P_nu, P_nubar), 18 for NC
         sel = []
         for c in comps:
             if c.final is None:
                 sel.append(18)
             else:
                 sel.append(9 * int(c.anti) + 3 * FLAV[c.initial] + FLAV[c.final])
-        self._sel = jnp.asarray(sel)
         self._setup_contraction(resp, np.asarray(sel))
         # groups: one nuisance per (sample, group)
         self.group_names: list[str] = []
@@ -181,12 +179,11 @@ class OscillationExperiment(Likelihood):
 
     # physics ---------------------------------------------------------------------------------
     def probs(self, osc: dict[str, Any], eps: Any, rho_scale: Any = 1.0) -> Any:
-        """(n_true, 19): P_nu[a,b] (9), P_nubar[a,b] (9), 1; density times ``rho_scale``."""
-        kw = dict(osc=osc, eps=eps, Ye=self.ye)
-        rho = self.density * rho_scale
-        pn, pa = probabilities_nu_nubar(self.e_true, self.baseline_km, rho, **kw)
-        n = self.e_true.shape[0]
-        return jnp.concatenate([pn.reshape(n, 9), pa.reshape(n, 9), jnp.ones((n, 1))], axis=1)
+        """(2, n_true, 9): P_nu[a, b] and P_nubar[a, b] (index 3 a + b); density times
+        ``rho_scale``."""
+        pp = probabilities_nu_nubar(self.e_true, self.baseline_km, self.density * rho_scale,
+                                    osc=osc, eps=eps, Ye=self.ye)
+        return pp.reshape(2, self.e_true.shape[0], 9)
 
     def _setup_contraction(self, resp: np.ndarray, sel: np.ndarray) -> None:
         """Regroup the responses for :meth:`_component_counts`: NC components do not oscillate,
@@ -206,8 +203,8 @@ class OscillationExperiment(Likelihood):
 
     def _component_counts(self, osc: dict[str, Any], eps: Any, rho_scale: Any = 1.0) -> Any:
         """Expected counts per component and reco bin, (C, R): sum_t R[c, r, t] P_c(E_t)."""
-        p = self.probs(osc, eps, rho_scale)  # (T, 19)
-        parts = [(p[:, k] @ w).reshape(-1, self._n_r) for k, w in self._channels]
+        p = self.probs(osc, eps, rho_scale)  # (2, T, 9)
+        parts = [(p[k // 9, :, k % 9] @ w).reshape(-1, self._n_r) for k, w in self._channels]
         return jnp.concatenate([*parts, self._nc_counts])[self._unsort]
 
     def _osc(self, point: Any) -> dict[str, Any]:

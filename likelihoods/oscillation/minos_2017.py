@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import numpy as np
@@ -60,6 +61,42 @@ def linear_interpolation_matrix(x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     w[np.arange(len(x)), j] = 1.0 - t
     w[np.arange(len(x)), j + 1] = t
     return w
+
+
+#: floor of the Poisson variance term of the covariance (empty predicted bins)
+_VAR_FLOOR = 1e-3
+
+
+def _covariance_and_solution(t: Any, data: Any, frac: Any) -> tuple[Any, Any]:
+    r = data - t
+    cov = frac * jnp.outer(t, t) + jnp.diag(jnp.maximum(t, _VAR_FLOOR))
+    return r, jsl.cho_solve((jnp.linalg.cholesky(cov), True), r)
+
+
+@jax.custom_vjp
+def covariance_chi2(t: Any, data: Any, frac: Any) -> Any:
+    """chi2 = r^T V^-1 r with r = data - t and V = frac o (t t^T) + diag(max(t, 1e-3)), the
+    release's fractional systematics scaled by the prediction t plus its Poisson variance.
+    Reverse mode in closed form (u = V^-1 r): d chi2/dt = -2 u - 2 u o (frac (t o u))
+    - u^2 [t > 1e-3], d chi2/d data = 2 u, d chi2/d frac = -(t o u)(t o u)^T; JAX's own
+    transpose of the Cholesky factorisation and triangular solves costs ~50x the value on CPU."""
+    r, u = _covariance_and_solution(t, data, frac)
+    return r @ u
+
+
+def _covariance_chi2_fwd(t, data, frac):
+    r, u = _covariance_and_solution(t, data, frac)
+    return r @ u, (t, u, frac)
+
+
+def _covariance_chi2_bwd(res, g):
+    t, u, frac = res
+    tu = t * u
+    d_t = -2.0 * u - 2.0 * u * (frac @ tu) - jnp.where(t > _VAR_FLOOR, u * u, 0.0)
+    return g * d_t, g * 2.0 * u, -g * jnp.outer(tu, tu)
+
+
+covariance_chi2.defvjp(_covariance_chi2_fwd, _covariance_chi2_bwd)
 
 
 class MINOS2017(Likelihood):
@@ -158,10 +195,7 @@ class MINOS2017(Likelihood):
         for blk in self.blocks:
             s = blk["selection"]
             t = jnp.concatenate([pred[f"FD_{s}"], pred[f"ND_{s}"]])
-            cov = blk["frac"] * jnp.outer(t, t) + jnp.diag(jnp.maximum(t, 1e-3))
-            chol = jnp.linalg.cholesky(cov)
-            z = jsl.solve_triangular(chol, blk["data"] - t, lower=True)
-            total = total + jnp.sum(z * z)
+            total = total + covariance_chi2(t, blk["data"], blk["frac"])
         return total
 
     def loglike(self, point: Any) -> Any:

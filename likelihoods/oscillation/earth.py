@@ -20,9 +20,14 @@ eps^e + (2 + Y_n) eps^u + (1 + 2 Y_n) eps^d).
 
 The operators of all segments the up-going paths cross are one vectorised call over
 (segment, energy) (engine.transposed_layer_operators; shells a path does not reach are not
-computed), and the products run as one ``lax.scan`` over the crossing order (paths crossing fewer
-shells padded with the unit). Detector at the surface (Super-K's
-1 km of rock overburden is neglected); air density neglected (1e-3 g/cm^3).
+computed), and the products run as a ``lax.scan`` over the crossing order, the paths split into
+up to four groups of similar depth (each group's scan as long as its deepest path; shallower
+paths padded with the unit). The reverse mode of the products is written out (an adjoint scan;
+each segment's cotangent gathered from its two crossings): JAX's own transpose of the gathers
+inside the scan scatters into every operator at every step (the propagation's gradient cost ~5x
+more on CPU); forward-mode derivatives through earth_probabilities are therefore not available.
+Detector at the surface (Super-K's 1 km of rock overburden is neglected); air density neglected
+(1e-3 g/cm^3).
 """
 
 from __future__ import annotations
@@ -298,8 +303,8 @@ def earth_probabilities(E_GeV: Any, paths: EarthPaths, *, osc: dict[str, Any],
     and energy ``E_GeV[j]`` [GeV] (1-d). ``eps``: None, one 3x3 matrix for all matter, or a
     function of Y_n giving the 3x3 eps in matter (e.g. ``point.eps_matter``), evaluated with
     each layer's Y_n = (1 - Y_e) / Y_e. ``initial``: the initial flavours propagated (the rows
-    of S^T carried through the layers; atmospheric fluxes need only e and mu). Jit-compatible
-    and differentiable (the paths are constants)."""
+    of S^T carried through the layers; atmospheric fluxes need only e and mu). Jit-compatible,
+    vmap-compatible and differentiable in reverse mode (the paths are constants)."""
     e = jnp.atleast_1d(jnp.asarray(E_GeV, float))
     if e.ndim != 1:
         raise GlobalfitError("earth_probabilities takes a 1-d array of energies.")

@@ -236,7 +236,7 @@ def _row_products(steps: np.ndarray, rows: np.ndarray, n_seg: int) -> Callable:
     (T, paths): one ``lax.scan``. Its reverse mode is written out (custom_vjp): the adjoint
     scan yields each step's operator cotangent, and each segment's is the sum over its at
     most two crossings, taken by gathers; JAX's own transpose of the gather inside the scan
-    is a scatter-add into all operators at every step, 5-10x slower on CPU. Reverse mode
+    is a scatter-add into all operators at every step (~5x slower on CPU). Reverse mode
     only (no forward-mode derivatives through it)."""
     flat = steps.ravel()
     occurrence = [np.full(n_seg, flat.size), np.full(n_seg, flat.size)]   # size: a zero row

@@ -321,8 +321,8 @@ NSI_GRIDS = {"eps_tautau_u": np.linspace(-0.12, 0.12, 13),
 
 def main(argv: list[str]) -> None:
     """``--quick``: the MINOS grid and the Super-K reweighting check only (a few minutes);
-    ``--sections a,b``: any of SECTIONS; default all (the Super-K profiles take tens of
-    minutes on a shared two-core machine)."""
+    ``--sections a,b``: any of SECTIONS; default all (on a shared two-core machine the Super-K
+    profiles take ~6 minutes, the Super-K + MINOS NSI profiles ~10 minutes per coupling)."""
     sections = set(SECTIONS)
     if "--quick" in argv:
         sections = {"minos", "sk"}

@@ -20,9 +20,14 @@ eps^e + (2 + Y_n) eps^u + (1 + 2 Y_n) eps^d).
 
 The operators of all segments the up-going paths cross are one vectorised call over
 (segment, energy) (engine.transposed_layer_operators; shells a path does not reach are not
-computed), and the products run as one ``lax.scan`` over the crossing order (paths crossing fewer
-shells padded with the unit). Detector at the surface (Super-K's
-1 km of rock overburden is neglected); air density neglected (1e-3 g/cm^3).
+computed), and the products run as a ``lax.scan`` over the crossing order, the paths split into
+up to four groups of similar depth (each group's scan as long as its deepest path; shallower
+paths padded with the unit). The reverse mode of the products is written out (an adjoint scan;
+each segment's cotangent gathered from its two crossings): JAX's own transpose of the gathers
+inside the scan scatters into every operator at every step (the propagation's gradient cost ~5x
+more on CPU); forward-mode derivatives through earth_probabilities are therefore not available.
+Detector at the surface (Super-K's 1 km of rock overburden is neglected); air density neglected
+(1e-3 g/cm^3).
 """
 
 from __future__ import annotations
@@ -183,6 +188,111 @@ def _crossed_segments(paths: EarthPaths) -> tuple[tuple[np.ndarray, np.ndarray],
     return (zz, kk), steps
 
 
+def _path_groups(steps: np.ndarray, n_seg: int, max_groups: int = 4
+                 ) -> list[tuple[slice, slice, np.ndarray]]:
+    """Split the up-going paths into at most ``max_groups`` runs of consecutive paths (their
+    crossing counts fall with |cos z|) so that each run's scan is only as long as its longest
+    path (minimum padded work, dynamic programming). Returns per run (paths, segments, steps
+    relative to the run's first segment; the padding index is the run's segment count)."""
+    n_z = steps.shape[1]
+    length = (steps < n_seg).sum(axis=0)                   # crossing steps per path
+    # cost[g, j]: least padded work covering paths [0, j) in g runs; runs of consecutive paths
+    cost = np.full((max_groups + 1, n_z + 1), np.inf)
+    cost[0, 0] = 0.0
+    arg = np.zeros((max_groups + 1, n_z + 1), int)
+    for g in range(1, max_groups + 1):
+        for j in range(1, n_z + 1):
+            c = cost[g - 1, :j] + np.array([(j - i) * length[i:j].max() for i in range(j)])
+            arg[g, j] = int(np.argmin(c))
+            cost[g, j] = c[arg[g, j]]
+    cuts, j = [], n_z
+    for g in range(max_groups, 0, -1):
+        i = arg[g, j]
+        if j > i:
+            cuts.append((i, j))
+        j = i
+    out = []
+    for i, j in cuts[::-1]:
+        st = steps[: length[i:j].max(), i:j]
+        real = st < n_seg
+        lo, hi = int(st[real].min()), int(st[real].max()) + 1     # the run's segments
+        out.append((slice(i, j), slice(lo, hi), np.where(real, st - lo, hi - lo)))
+    return out
+
+
+def _mul_rows(vr: Any, vi: Any, o_r: Any, o_i: Any) -> tuple[Any, Any]:
+    """(vr + i vi) @ (o_r + i o_i) over the last two axes, rows (..., r, 3) times (..., 3, 3),
+    written out in real arithmetic (XLA:CPU vectorises it; complex products it does not)."""
+    nr = sum(vr[..., c, None] * o_r[..., c, None, :] - vi[..., c, None] * o_i[..., c, None, :]
+             for c in range(3))
+    ni = sum(vr[..., c, None] * o_i[..., c, None, :] + vi[..., c, None] * o_r[..., c, None, :]
+             for c in range(3))
+    return nr, ni
+
+
+def _row_products(steps: np.ndarray, rows: np.ndarray, n_seg: int) -> Callable:
+    """f(ops_r, ops_i) -> rows ``rows`` of O[steps[0]] O[steps[1]] ... per path, for ops of
+    shape (n_seg + 1, m, 3, 3) (the last one the unit, the padding) and static ``steps``
+    (T, paths): one ``lax.scan``. Its reverse mode is written out (custom_vjp): the adjoint
+    scan yields each step's operator cotangent, and each segment's is the sum over its at
+    most two crossings, taken by gathers; JAX's own transpose of the gather inside the scan
+    is a scatter-add into all operators at every step (~5x slower on CPU). Reverse mode
+    only (no forward-mode derivatives through it)."""
+    flat = steps.ravel()
+    occurrence = [np.full(n_seg, flat.size), np.full(n_seg, flat.size)]   # size: a zero row
+    count = np.zeros(n_seg, int)
+    for pos, s in enumerate(flat):
+        if s < n_seg:
+            occurrence[count[s]][s] = pos
+            count[s] += 1
+    if count.max(initial=0) > 2:
+        raise ValueError("a segment is crossed more than twice")
+
+    def forward(ops_r, ops_i):
+        v0 = (ops_r[steps[0]][..., rows, :], ops_i[steps[0]][..., rows, :])
+
+        def step(v, idx):
+            return _mul_rows(*v, ops_r[idx], ops_i[idx]), v
+
+        return jax.lax.scan(step, v0, steps[1:])
+
+    @jax.custom_vjp
+    def products(ops_r, ops_i):
+        return forward(ops_r, ops_i)[0]
+
+    def fwd(ops_r, ops_i):
+        v, history = forward(ops_r, ops_i)
+        return v, (ops_r, ops_i, history)
+
+    def bwd(res, ct):
+        ops_r, ops_i, history = res
+        n_rows = len(rows)
+
+        def step(g, x):
+            # w = v O (complex rows): dv = dw O^T, dO = v^T dw, here in real and imaginary parts
+            idx, (vr, vi) = x
+            (gr, gi), o_r, o_i = g, ops_r[idx], ops_i[idx]
+            back = _mul_rows(gr, -gi, jnp.swapaxes(o_r, -1, -2), jnp.swapaxes(o_i, -1, -2))
+            d_r = sum(vr[..., a, :, None] * gr[..., a, None, :]
+                      + vi[..., a, :, None] * gi[..., a, None, :] for a in range(n_rows))
+            d_i = sum(vr[..., a, :, None] * gi[..., a, None, :]
+                      - vi[..., a, :, None] * gr[..., a, None, :] for a in range(n_rows))
+            return (back[0], -back[1]), (d_r, d_i)
+
+        (gr, gi), (d_r, d_i) = jax.lax.scan(step, ct, (steps[1:], history), reverse=True)
+        out = []
+        for g0, d in ((gr, d_r), (gi, d_i)):
+            first = jnp.zeros((*g0.shape[:-2], 3, 3)).at[..., rows, :].set(g0)
+            every = jnp.concatenate([first[None], d]).reshape(flat.size, *d.shape[2:])
+            every = jnp.concatenate([every, jnp.zeros((1, *every.shape[1:]))])
+            per_seg = every[occurrence[0]] + every[occurrence[1]]
+            out.append(jnp.concatenate([per_seg, jnp.zeros((1, *per_seg.shape[1:]))]))
+        return tuple(out)
+
+    products.defvjp(fwd, bwd)
+    return products
+
+
 EpsLike = Any | Callable[[float], Any] | None
 
 
@@ -193,8 +303,8 @@ def earth_probabilities(E_GeV: Any, paths: EarthPaths, *, osc: dict[str, Any],
     and energy ``E_GeV[j]`` [GeV] (1-d). ``eps``: None, one 3x3 matrix for all matter, or a
     function of Y_n giving the 3x3 eps in matter (e.g. ``point.eps_matter``), evaluated with
     each layer's Y_n = (1 - Y_e) / Y_e. ``initial``: the initial flavours propagated (the rows
-    of S^T carried through the layers; atmospheric fluxes need only e and mu). Jit-compatible
-    and differentiable (the paths are constants)."""
+    of S^T carried through the layers; atmospheric fluxes need only e and mu). Jit-compatible,
+    vmap-compatible and differentiable in reverse mode (the paths are constants)."""
     e = jnp.atleast_1d(jnp.asarray(E_GeV, float))
     if e.ndim != 1:
         raise GlobalfitError("earth_probabilities takes a 1-d array of energies.")
@@ -222,21 +332,14 @@ def earth_probabilities(E_GeV: Any, paths: EarthPaths, *, osc: dict[str, Any],
         s_r, s_i = transposed_layer_operators(
             e, paths.length[up][seg], paths.rho[up][seg], paths.ye[seg[1]], osc=osc,
             eps=eps_layers[seg[1]], antineutrino=antineutrino, real_pair=True)
-        # the unit operator closes the list: the padding of paths crossing fewer shells
         unit = jnp.broadcast_to(jnp.eye(3), (1, m, 3, 3))
-        ops_r = jnp.concatenate([s_r, unit])
-        ops_i = jnp.concatenate([s_i, jnp.zeros_like(unit)])
-
-        def step(v, idx):
-            # rows of S^T times the next segment's S_k^T, in real arithmetic (vectorises)
-            (vr, vi), o_r, o_i = v, ops_r[idx], ops_i[idx]
-            nr = sum(vr[..., c, None] * o_r[..., c, None, :] - vi[..., c, None]
-                     * o_i[..., c, None, :] for c in range(3))
-            ni = sum(vr[..., c, None] * o_i[..., c, None, :] + vi[..., c, None]
-                     * o_r[..., c, None, :] for c in range(3))
-            return (nr, ni), None
-
-        v0 = (ops_r[steps[0]][..., rows, :], ops_i[steps[0]][..., rows, :])
-        (vr, vi), _ = jax.lax.scan(step, v0, steps[1:])
-        out = out.at[up].set(vr**2 + vi**2)
+        zero = jnp.zeros_like(unit)
+        prob = jnp.zeros((len(up), m, len(rows), 3))
+        for zs, ss, st in _path_groups(steps, len(seg[0])):
+            # each run of paths: its own segments, the unit operator last (the padding)
+            products = _row_products(st, rows, ss.stop - ss.start)
+            vr, vi = products(jnp.concatenate([s_r[ss], unit]),
+                              jnp.concatenate([s_i[ss], zero]))
+            prob = prob.at[zs].set(vr**2 + vi**2)
+        out = out.at[up].set(prob)
     return out

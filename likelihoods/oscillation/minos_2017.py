@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import numpy as np
@@ -60,6 +61,44 @@ def linear_interpolation_matrix(x: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     w[np.arange(len(x)), j] = 1.0 - t
     w[np.arange(len(x)), j + 1] = t
     return w
+
+
+#: floor of the Poisson variance term of the covariance (empty predicted bins)
+_VAR_FLOOR = 1e-3
+
+
+def _whitened(t: Any, data: Any, frac: Any) -> tuple[Any, Any]:
+    """Cholesky factor L of V and z = L^-1 (data - t), so chi2 = z.z."""
+    cov = frac * jnp.outer(t, t) + jnp.diag(jnp.maximum(t, _VAR_FLOOR))
+    chol = jnp.linalg.cholesky(cov)
+    return chol, jsl.solve_triangular(chol, data - t, lower=True)
+
+
+@jax.custom_vjp
+def covariance_chi2(t: Any, data: Any, frac: Any) -> Any:
+    """chi2 = r^T V^-1 r with r = data - t and V = frac o (t t^T) + diag(max(t, 1e-3)), the
+    release's fractional systematics scaled by the prediction t plus its Poisson variance.
+    Reverse mode in closed form (u = V^-1 r): d chi2/dt = -2 u - 2 u o (frac (t o u))
+    - u^2 [t > 1e-3], d chi2/d data = 2 u, d chi2/d frac = -(t o u)(t o u)^T; JAX's own
+    transpose of the Cholesky factorisation and triangular solve costs ~50x the value on CPU."""
+    z = _whitened(t, data, frac)[1]
+    return z @ z
+
+
+def _covariance_chi2_fwd(t, data, frac):
+    chol, z = _whitened(t, data, frac)
+    u = jsl.solve_triangular(chol, z, lower=True, trans="T")       # V^-1 r = L^-T z
+    return z @ z, (t, u, frac)
+
+
+def _covariance_chi2_bwd(res, g):
+    t, u, frac = res
+    tu = t * u
+    d_t = -2.0 * u - 2.0 * u * (frac @ tu) - jnp.where(t > _VAR_FLOOR, u * u, 0.0)
+    return g * d_t, g * 2.0 * u, -g * jnp.outer(tu, tu)
+
+
+covariance_chi2.defvjp(_covariance_chi2_fwd, _covariance_chi2_bwd)
 
 
 class MINOS2017(Likelihood):
@@ -158,10 +197,7 @@ class MINOS2017(Likelihood):
         for blk in self.blocks:
             s = blk["selection"]
             t = jnp.concatenate([pred[f"FD_{s}"], pred[f"ND_{s}"]])
-            cov = blk["frac"] * jnp.outer(t, t) + jnp.diag(jnp.maximum(t, 1e-3))
-            chol = jnp.linalg.cholesky(cov)
-            z = jsl.solve_triangular(chol, blk["data"] - t, lower=True)
-            total = total + jnp.sum(z * z)
+            total = total + covariance_chi2(t, blk["data"], blk["frac"])
         return total
 
     def loglike(self, point: Any) -> Any:

@@ -95,6 +95,32 @@ def test_per_layer_nsi_vs_matrix_exponentials():
             assert np.allclose(ours[j], np.abs(s.T) ** 2, atol=1e-9)
 
 
+def test_reverse_mode_of_the_layer_products():
+    """earth_probabilities' reverse mode is written out (adjoint scan, operator cotangents
+    gathered per segment, paths run in groups of similar depth): its gradient in theta23,
+    delta and an NSI coupling equals central finite differences of the forward pass (1e-6
+    relative; step 1e-5, truncation ~1e-10), antineutrinos (the same code as neutrinos), paths
+    of 3 to 21 crossings in several groups."""
+    m = get_model("nsi")
+    cosz = np.array([-1.0, -0.8, -0.45, -0.1, -0.02])
+    paths = atmospheric_paths(cosz, production_height_km=15.0, max_shell_km=2500.0)
+    e = np.array([0.4, 2.5, 9.0])
+    w = np.random.default_rng(3).uniform(size=(len(cosz), len(e), 2, 3))
+
+    def loss(x):
+        osc = {**OSC, "theta23": x[0], "delta_cp": x[1]}
+        pt = Point(m, {**m.defaults(), "eps_mutau_u": x[2]}, {})
+        return jnp.sum(w * earth_probabilities(e, paths, osc=osc, eps=pt.eps_matter,
+                                               antineutrino=True, initial=(0, 1)))
+
+    x = np.array([0.8, -1.9, 0.02])
+    h = 1e-5
+    value = jax.jit(loss)
+    grad = np.asarray(jax.jit(jax.grad(loss))(jnp.asarray(x)))
+    fd = [(float(value(x + h * d)) - float(value(x - h * d))) / (2 * h) for d in np.eye(3)]
+    assert np.allclose(grad, fd, rtol=1e-6, atol=0.0), (grad, fd)
+
+
 def test_geometry_and_errors():
     """Path lengths: vertical down-going = production height, vertical up-going = 2R + h;
     the shells' path-averaged densities reproduce the PREM column depth through the centre

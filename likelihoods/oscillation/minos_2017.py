@@ -35,6 +35,7 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.linalg as jsl
 import numpy as np
+import scipy.linalg
 
 from globalfit.errors import GlobalfitError
 from globalfit.likelihood import Likelihood
@@ -168,6 +169,10 @@ class MINOS2017(Likelihood):
                 0.5 * (frac + frac.T)), data=jnp.asarray(np.concatenate(
                     [parts["FD"]["data"], parts["ND"]["data"]]))))
 
+        self._data_all = jnp.concatenate([blk["data"] for blk in self.blocks])
+        self._frac_all = jnp.asarray(scipy.linalg.block_diag(*[np.asarray(blk["frac"])
+                                                               for blk in self.blocks]))
+
     def shared_priors(self) -> dict[str, Prior]:
         return self._shared
 
@@ -192,13 +197,15 @@ class MINOS2017(Likelihood):
         return out
 
     def chi2(self, point: Any) -> Any:
+        """Sum of the selections' covariance chi2, computed as ONE chi2 of the block-diagonal
+        covariance (equal: the selections are uncorrelated in the release). One Cholesky call,
+        not one per selection: two LAPACK calls that XLA:CPU runs at the same time on a 2-thread
+        pool can deadlock in jaxlib 0.10.2 (each waits for pool tasks the other occupies)."""
         pred = self.expected(point)
-        total = jnp.zeros(())
-        for blk in self.blocks:
-            s = blk["selection"]
-            t = jnp.concatenate([pred[f"FD_{s}"], pred[f"ND_{s}"]])
-            total = total + covariance_chi2(t, blk["data"], blk["frac"])
-        return total
+        t = jnp.concatenate([jnp.concatenate([pred[f"FD_{blk['selection']}"],
+                                              pred[f"ND_{blk['selection']}"]])
+                             for blk in self.blocks])
+        return covariance_chi2(t, self._data_all, self._frac_all)
 
     def loglike(self, point: Any) -> Any:
         return -0.5 * self.chi2(point)

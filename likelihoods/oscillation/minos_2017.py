@@ -165,12 +165,12 @@ class MINOS2017(Likelihood):
             frac = np.asarray(f[f"Total{s}Covar"].member("fElements"), float)
             n = len(parts["FD"]["data"]) + len(parts["ND"]["data"])
             frac = frac.reshape(n, n)
-            self.blocks.append(dict(selection=s, parts=parts, frac=jnp.asarray(
-                0.5 * (frac + frac.T)), data=jnp.asarray(np.concatenate(
-                    [parts["FD"]["data"], parts["ND"]["data"]]))))
-
-        self._data_all = jnp.concatenate([blk["data"] for blk in self.blocks])
-        self._frac_all = jnp.asarray(scipy.linalg.block_diag(*[np.asarray(blk["frac"])
+            self.blocks.append(dict(selection=s, parts=parts, frac=0.5 * (frac + frac.T),
+                                    data=np.concatenate([parts["FD"]["data"],
+                                                         parts["ND"]["data"]])))
+        # every selection in one chi2 (chi2 below): data and block-diagonal fractional covariance
+        self._data_all = jnp.asarray(np.concatenate([blk["data"] for blk in self.blocks]))
+        self._frac_all = jnp.asarray(scipy.linalg.block_diag(*[blk["frac"]
                                                                for blk in self.blocks]))
 
     def shared_priors(self) -> dict[str, Prior]:

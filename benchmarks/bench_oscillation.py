@@ -39,6 +39,8 @@ from likelihoods.oscillation import engine, probabilities
 from likelihoods.oscillation.nufit import best_fit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_sampler_path import interleaved, machine  # noqa: E402  (same folder)
 
 
 def best(f, n=5):
@@ -53,16 +55,8 @@ def best(f, n=5):
 
 def cpu_best(fns: dict, rounds: int, number: int) -> dict:
     """Best process CPU time per call [s] of each function, alternating rounds."""
-    for f in fns.values():
-        f()
-    out = dict.fromkeys(fns, float("inf"))
-    for _ in range(rounds):
-        for k, f in fns.items():
-            c = time.process_time()
-            for _ in range(number):
-                f()
-            out[k] = min(out[k], (time.process_time() - c) / number)
-    return out
+    return dict(zip(fns, interleaved(list(fns.values()), rounds, number,
+                                     clock=time.process_time), strict=True))
 
 
 def libm_probabilities(e: np.ndarray):
@@ -169,8 +163,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline", help="git revision to compare part 2 against")
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args(argv)
-    from bench_sampler_path import machine
-
     print(f"machine: {machine()}\n")
     engine_table(args.rounds)
     rows = {"now": [sampler_path(args.rounds)]}

@@ -163,6 +163,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline", help="git revision to compare part 2 against")
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args(argv)
+    if args.baseline and subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--verify", "-q", f"{args.baseline}^{{commit}}"],
+            capture_output=True).returncode:
+        print(f"--baseline {args.baseline!r} is not a commit of this repository (give a hash, "
+              "tag or branch: git log --oneline).", file=sys.stderr)
+        sys.exit(2)
     print(f"machine: {machine()}\n")
     engine_table(args.rounds)
     rows = {"now": [sampler_path(args.rounds)]}

@@ -158,10 +158,9 @@ def digitised_contour_extent(level: str) -> tuple:
 
 # -- Super-K ----------------------------------------------------------------------------------
 def sk_mc_truth(lik: Any, ordering: str = "NO") -> dict[str, float]:
-    t = lik.card["mc_truth"][ordering]
-    return {**best_fit(ordering), "theta23": math.asin(math.sqrt(t["sin2_theta23"])),
-            "theta13": math.asin(math.sqrt(t["sin2_theta13"])), "dm31": t["dm31"],
-            "delta_cp": t["delta_cp"]}
+    from likelihoods.oscillation.superk_atm_2023 import mc_truth
+
+    return mc_truth(lik.card, ordering)
 
 
 def sk_vs_release_mc(lik: Any) -> list[tuple[str, float, float]]:
@@ -470,13 +469,65 @@ def _superk(reweighting: bool, profiles: bool) -> None:
 
     lik = SuperKAtm2023()
     if reweighting:
-        _sk_reweighting(lik)
+        _sk_reweighting(SuperKAtm2023(anchor="none"))
+        _sk_io_from_no(lik, SuperKAtm2023(anchor="none"))
     if profiles:
         _sk_profiles(lik)
 
 
+def sk_io_fit(lik: Any) -> tuple[dict[str, float], float]:
+    """IO parameters (sin^2 theta23, dm31 < 0, delta; theta13 of the NO MC, theta12 and dm21
+    at NuFIT 6.0 IO) at which ``lik`` (nuisances at 0) comes closest to the release's IO MC,
+    and that Pearson sum over the 930 bins; Nelder-Mead from both theta23 octants."""
+    from globalfit.data import release_path
+    from likelihoods.oscillation.superk_atm_2023 import TYPES, read_mc
+
+    io_mc = sum(read_mc(release_path(lik.card["release"]), "IO")[s][:, 0] for s, _, _ in TYPES)
+    nuis = {k: 0.0 for k in lik.nuisance_priors()}
+    total = jax.jit(lambda o: jnp.sum(lik.expected_by_type(_point(lik, o, nuis)), 1))
+    base = {**best_fit("IO"), "theta13": sk_mc_truth(lik)["theta13"]}
+
+    def osc(z):
+        return {**base, "theta23": math.asin(math.sqrt(z[0])), "dm31": -z[1] * 1e-3,
+                "delta_cp": z[2]}
+
+    def pearson(z):
+        return float(np.sum((np.asarray(total(osc(z))) - io_mc) ** 2 / io_mc))
+
+    r = min((minimize(pearson, [s2, 2.4, -1.7], method="Nelder-Mead",
+                      options={"xatol": 1e-4, "fatol": 1e-4, "maxiter": 400})
+             for s2 in (0.45, 0.55)), key=lambda r: r.fun)
+    return osc(r.x), float(r.fun)
+
+
+def _sk_io_from_no(anchored: Any, plain: Any) -> None:
+    from globalfit.data import release_path
+    from likelihoods.oscillation.superk_atm_2023 import TYPES, read_mc
+
+    folder = release_path(anchored.card["release"])
+    io_mc = sum(read_mc(folder, "IO")[s][:, 0] for s, _, _ in TYPES)
+    no_mc = sum(read_mc(folder, "NO")[s][:, 0] for s, _, _ in TYPES)
+    print("\n## superk_atm_2023: the release's IO MC from the NO-anchored model")
+    best, fun = sk_io_fit(anchored)
+    print(f"closest IO point: sin^2 theta23 = {math.sin(best['theta23'])**2:.4f}, "
+          f"dm31 = {best['dm31']:.4e}, delta = {best['delta_cp']:.3f}; Pearson sum {fun:.2f} "
+          f"(NO MC vs IO MC: {np.sum((no_mc - io_mc) ** 2 / io_mc):.2f})")
+    card_point = sk_mc_truth(anchored, "IO")
+    print("| model, at card mc_truth.IO | Pearson sum vs IO MC | worst sample, ours / IO MC - 1 |")
+    for label, lik in (("anchored (NO)", anchored), ("plain", plain)):
+        nuis = {k: 0.0 for k in lik.nuisance_priors()}
+        n = np.asarray(jax.jit(lambda o, lik=lik, nuis=nuis: jnp.sum(
+            lik.expected_by_type(_point(lik, o, nuis)), 1))(card_point))
+        dev = {name: n[m].sum() / io_mc[m].sum() - 1 for name in dict.fromkeys(lik.sample_names)
+               for m in [lik.sample_names == name]}
+        worst = max(dev, key=lambda k: abs(dev[k]))
+        print(f"| {label} | {np.sum((n - io_mc) ** 2 / io_mc):.2f} | {worst} "
+              f"{dev[worst]:+.4f} |", flush=True)
+
+
 def _sk_reweighting(lik: Any) -> None:
-    print("\n## superk_atm_2023: prediction at the release's NO best fit vs its NO MC")
+    print("\n## superk_atm_2023: plain reweighting (anchor none) at the release's NO best fit "
+          "vs its NO MC")
     print("| sample | ours | release MC NO | ratio - 1 |")
     rows = sk_vs_release_mc(lik)
     for name, a, b in rows:
@@ -517,7 +568,7 @@ def _sk_profiles(lik: Any) -> None:
         c, _ = sk_profile(lik, {**no, "theta23": th}, {**b_no, "theta23": th},
                           free=("dm31", "delta_cp"))
         print(f"| sin^2 theta23 = {s2:.2f} | Delta chi2 = {c - c_no:.2f} |", flush=True)
-    for dm in (2.1e-3, 2.7e-3):
+    for dm in (2.1e-3, 2.7e-3, 3.0e-3):
         c, _ = sk_profile(lik, {**no, "dm31": dm + no["dm21"]},
                           {**b_no, "dm31": dm + no["dm21"]}, free=("theta23", "delta_cp"))
         print(f"| dm32 = {dm:.2e} | Delta chi2 = {c - c_no:.2f} |", flush=True)

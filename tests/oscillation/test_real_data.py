@@ -217,7 +217,8 @@ def test_superk_anchored_predicts_release_io_mc(superk, superk_anchored):
     """The release's IO MC from the NO-anchored model at the IO parameters of the card
     (mc_truth.IO, fitted to that MC by validate_data): Pearson sum over the 930 bins 1.0, less
     than half of the NO MC's own distance from the IO MC (2.42), every sample within 0.7%;
-    the plain model at the same point is off by up to 6% (measured: Pearson sum ~1500)."""
+    the plain model at the same point is off by up to 11% (Pearson sum 126; validate_data
+    --sections sk)."""
     from globalfit.data import release_path
     from likelihoods.oscillation.superk_atm_2023 import mc_truth, read_mc
 

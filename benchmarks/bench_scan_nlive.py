@@ -1,0 +1,42 @@
+"""Spread and bias of one scan point's 95% upper limit against dynesty's number of live points.
+
+Runs runs/zprime_A_lhc_scan.toml (one scan point, m_Z' = 1 TeV, 1-D in g') with dynesty at
+nlive 300 and 500, seeds 1-6, and prints each run's g' upper limit (summary ``upper95``), its
+effective sample size and wall time, then the mean and standard deviation per nlive. Compare
+with a 1-D quadrature of the same posterior (docs/performance.md, section 3).
+
+    python benchmarks/bench_scan_nlive.py
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from globalfit.card import RunCard
+from globalfit.runner import run_card
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    base = RunCard.load(ROOT / "runs" / "zprime_A_lhc_scan.toml")
+    print("| nlive | seed | g' upper 95% | ESS | wall [s] |\n|---|---|---|---|---|")
+    for nlive in (300, 500):
+        ups = []
+        for seed in range(1, 7):
+            raw = {**base.raw, "sampler": {**base.sampler, "nlive": nlive, "seed": seed}}
+            with tempfile.TemporaryDirectory() as tmp:
+                _, s = run_card(RunCard.from_dict(raw, base.path), out=Path(tmp) / "run",
+                                progress=False, force=True)
+            ups.append(s["parameters"]["g_prime"]["upper95"])
+            print(f"| {nlive} | {seed} | {ups[-1]:.6f} | {float(s['diagnostics']['ess']):.0f} | "
+                  f"{s['sampler']['wall_time_s']:.1f} |", flush=True)
+        u = np.array(ups)
+        print(f"| {nlive} | mean, sd | {u.mean():.6f} | {u.std(ddof=1):.6f} | |")
+
+
+if __name__ == "__main__":
+    main()

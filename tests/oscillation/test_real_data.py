@@ -235,6 +235,15 @@ def test_superk_anchored_predicts_release_io_mc(superk, superk_anchored):
         assert ours[m].sum() == pytest.approx(io_mc[m].sum(), rel=0.007), name
 
 
+@sk_data
+def test_superk_unknown_anchor_is_one_sentence():
+    from globalfit.errors import GlobalfitError
+    from likelihoods.oscillation.superk_atm_2023 import SuperKAtm2023
+
+    with pytest.raises(GlobalfitError, match="anchor 'IO' is not one of NO, none"):
+        SuperKAtm2023(anchor="IO")
+
+
 @pytest.mark.slow
 @sk_data
 @minos_data

@@ -140,6 +140,11 @@ def read_mc(folder: Any, config: str) -> dict[str, np.ndarray]:
     return out
 
 
+def mc_counts(mc: dict[str, np.ndarray]) -> np.ndarray:
+    """(930, 6) expected events per bin and true type (TYPES order) of a :func:`read_mc` set."""
+    return np.stack([mc[stem][:, 0] for stem, _, _ in TYPES], axis=1)
+
+
 class SuperKAtm2023(Likelihood):
     """Super-K I-V atmospheric neutrinos, 930 bins, through the PREM Earth (module docstring)."""
 
@@ -182,7 +187,7 @@ class SuperKAtm2023(Likelihood):
         self.paths = atmospheric_paths(cz, production_height_km=g["production_height_km"],
                                        max_shell_km=shell)
         mc = read_mc(folder, "NoOsc")
-        self.n0 = np.stack([mc[s][:, 0] for s, _, _ in TYPES], axis=1)       # (930, 6)
+        self.n0 = mc_counts(mc)                                            # (930, 6)
         self._we, self._wz = [], []
         for stem, _, _ in TYPES[:-1]:                                      # NC: no weights
             t = mc[stem]
@@ -209,8 +214,7 @@ class SuperKAtm2023(Likelihood):
         """c[b, t] (module docstring, "Anchoring"): the release's ``config`` MC over our
         prediction at the release's parameters for it, clipped to [1/3, 3]; 1 where either
         vanishes."""
-        mc = read_mc(folder, config)
-        release = np.stack([mc[s][:, 0] for s, _, _ in TYPES], axis=1)
+        release = mc_counts(read_mc(folder, config))
         eps0 = jnp.zeros((3, 3), jnp.complex128)
         ours = self.n0 * np.asarray(jax.jit(self.mean_weights)(mc_truth(self.card, config),
                                                                 eps0))

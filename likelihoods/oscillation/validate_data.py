@@ -163,16 +163,25 @@ def sk_mc_truth(lik: Any, ordering: str = "NO") -> dict[str, float]:
     return mc_truth(lik.card, ordering)
 
 
+def sk_release_totals(lik: Any, config: str) -> np.ndarray:
+    """Events per bin, all true types, of the release's MC ``config`` (NoOsc, NO or IO)."""
+    from globalfit.data import release_path
+    from likelihoods.oscillation.superk_atm_2023 import mc_counts, read_mc
+
+    return mc_counts(read_mc(release_path(lik.card["release"]), config)).sum(axis=1)
+
+
+def sk_totals(lik: Any) -> Any:
+    """Jitted: oscillation parameters -> ``lik``'s expected events per bin (all true types),
+    nuisances at 0."""
+    nuis = {k: 0.0 for k in lik.nuisance_priors()}
+    return jax.jit(lambda o: jnp.sum(lik.expected_by_type(_point(lik, o, nuis)), 1))
+
+
 def sk_vs_release_mc(lik: Any) -> list[tuple[str, float, float]]:
     """(sample, ours, release MC NO) at the release's NO best fit, nuisances at 0."""
-    from globalfit.data import release_path
-    from likelihoods.oscillation.superk_atm_2023 import TYPES, read_mc
-
-    nuis = {k: 0.0 for k in lik.nuisance_priors()}
-    ours = np.asarray(jax.jit(lambda o: jnp.sum(lik.expected_by_type(_point(lik, o, nuis)), 1))(
-        sk_mc_truth(lik)))
-    mc = read_mc(release_path(lik.card["release"]), "NO")
-    ref = sum(mc[s][:, 0] for s, _, _ in TYPES)
+    ours = np.asarray(sk_totals(lik)(sk_mc_truth(lik)))
+    ref = sk_release_totals(lik, "NO")
     return [(name, float(ours[lik.sample_names == name].sum()),
              float(ref[lik.sample_names == name].sum()))
             for name in dict.fromkeys(lik.sample_names)]
@@ -473,22 +482,19 @@ def _superk(reweighting: bool, profiles: bool) -> None:
 
     lik = SuperKAtm2023()
     if reweighting:
-        _sk_reweighting(SuperKAtm2023(anchor="none"))
-        _sk_io_from_no(lik, SuperKAtm2023(anchor="none"))
+        plain = SuperKAtm2023(anchor="none")
+        _sk_reweighting(plain)
+        _sk_io_from_no(lik, plain)
     if profiles:
         _sk_profiles(lik)
 
 
-def sk_io_fit(lik: Any) -> tuple[dict[str, float], float]:
+def sk_io_fit(lik: Any, io_mc: np.ndarray) -> tuple[dict[str, float], float]:
     """IO parameters (sin^2 theta23, dm31 < 0, delta; theta13 of the NO MC, theta12 and dm21
-    at NuFIT 6.0 IO) at which ``lik`` (nuisances at 0) comes closest to the release's IO MC,
-    and that Pearson sum over the 930 bins; Nelder-Mead from both theta23 octants."""
-    from globalfit.data import release_path
-    from likelihoods.oscillation.superk_atm_2023 import TYPES, read_mc
-
-    io_mc = sum(read_mc(release_path(lik.card["release"]), "IO")[s][:, 0] for s, _, _ in TYPES)
-    nuis = {k: 0.0 for k in lik.nuisance_priors()}
-    total = jax.jit(lambda o: jnp.sum(lik.expected_by_type(_point(lik, o, nuis)), 1))
+    at NuFIT 6.0 IO) at which ``lik`` (nuisances at 0) comes closest to the release's IO MC
+    ``io_mc`` (events per bin), and that Pearson sum over the 930 bins; Nelder-Mead from both
+    theta23 octants."""
+    total = sk_totals(lik)
     base = {**best_fit("IO"), "theta13": sk_mc_truth(lik)["theta13"]}
 
     def osc(z):
@@ -505,23 +511,16 @@ def sk_io_fit(lik: Any) -> tuple[dict[str, float], float]:
 
 
 def _sk_io_from_no(anchored: Any, plain: Any) -> None:
-    from globalfit.data import release_path
-    from likelihoods.oscillation.superk_atm_2023 import TYPES, read_mc
-
-    folder = release_path(anchored.card["release"])
-    io_mc = sum(read_mc(folder, "IO")[s][:, 0] for s, _, _ in TYPES)
-    no_mc = sum(read_mc(folder, "NO")[s][:, 0] for s, _, _ in TYPES)
+    io_mc, no_mc = sk_release_totals(anchored, "IO"), sk_release_totals(anchored, "NO")
     print("\n## superk_atm_2023: the release's IO MC from the NO-anchored model")
-    best, fun = sk_io_fit(anchored)
+    best, fun = sk_io_fit(anchored, io_mc)
     print(f"closest IO point: sin^2 theta23 = {math.sin(best['theta23'])**2:.4f}, "
           f"dm31 = {best['dm31']:.4e}, delta = {best['delta_cp']:.3f}; Pearson sum {fun:.2f} "
           f"(NO MC vs IO MC: {np.sum((no_mc - io_mc) ** 2 / io_mc):.2f})")
     card_point = sk_mc_truth(anchored, "IO")
     print("| model, at card mc_truth.IO | Pearson sum vs IO MC | worst sample, ours / IO MC - 1 |")
     for label, lik in (("anchored (NO)", anchored), ("plain", plain)):
-        nuis = {k: 0.0 for k in lik.nuisance_priors()}
-        n = np.asarray(jax.jit(lambda o, lik=lik, nuis=nuis: jnp.sum(
-            lik.expected_by_type(_point(lik, o, nuis)), 1))(card_point))
+        n = np.asarray(sk_totals(lik)(card_point))
         dev = {name: n[m].sum() / io_mc[m].sum() - 1 for name in dict.fromkeys(lik.sample_names)
                for m in [lik.sample_names == name]}
         worst = max(dev, key=lambda k: abs(dev[k]))

@@ -197,13 +197,12 @@ def test_superk_anchored_equals_release_mc_at_its_best_fit(superk, superk_anchor
     the clipped entries (nu_tau bins where the plain model is off by more than 3x) hold under
     one event of the 61570 (the anchoring factors are the plain model's ratio to the MC)."""
     from globalfit.data import release_path
-    from likelihoods.oscillation.superk_atm_2023 import ANCHOR_CLIP, mc_truth, read_mc
+    from likelihoods.oscillation.superk_atm_2023 import ANCHOR_CLIP, mc_counts, mc_truth, read_mc
 
     nuis = {k: 0.0 for k in superk.nuisance_priors()}
     osc = mc_truth(superk.card)
     ours = np.asarray(jax.jit(lambda o: superk_anchored.expected_by_type(_point(o, nuis)))(osc))
-    mc = read_mc(release_path(superk.card["release"]), "NO")
-    release = np.stack([mc[s][:, 0] for s, _, _ in TYPES], axis=1)
+    release = mc_counts(read_mc(release_path(superk.card["release"]), "NO"))
     c = superk_anchored.anchor_factors
     free = (c > 1 / ANCHOR_CLIP) & (c < ANCHOR_CLIP)
     assert np.allclose(ours[free], release[free], rtol=1e-9, atol=1e-12)
@@ -219,12 +218,10 @@ def test_superk_anchored_predicts_release_io_mc(superk, superk_anchored):
     than half of the NO MC's own distance from the IO MC (2.42), every sample within 0.7%;
     the plain model at the same point is off by up to 11% (Pearson sum 126; validate_data
     --sections sk)."""
-    from globalfit.data import release_path
-    from likelihoods.oscillation.superk_atm_2023 import mc_truth, read_mc
+    from likelihoods.oscillation.superk_atm_2023 import mc_truth
+    from likelihoods.oscillation.validate_data import sk_release_totals
 
-    folder = release_path(superk.card["release"])
-    io_mc = sum(read_mc(folder, "IO")[s][:, 0] for s, _, _ in TYPES)
-    no_mc = sum(read_mc(folder, "NO")[s][:, 0] for s, _, _ in TYPES)
+    io_mc, no_mc = sk_release_totals(superk, "IO"), sk_release_totals(superk, "NO")
     nuis = {k: 0.0 for k in superk.nuisance_priors()}
     ours = np.asarray(jax.jit(lambda o: superk_anchored.expected_by_type(_point(o, nuis)))(
         mc_truth(superk.card, "IO"))).sum(axis=1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -42,10 +43,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     c = _console()
     t = Table(title="likelihoods")
-    for col in ("name", "needs", "citation", "validity"):
+    for col in ("name", "kind", "needs", "citation", "validity"):
         t.add_column(col, overflow="fold")
     for n, d in info["likelihoods"].items():
-        t.add_row(n, ", ".join(d["requires"]) or "-", d["citation"], d["validity"])
+        t.add_row(n, d["kind"], ", ".join(d["requires"]) or "-", d["citation"], d["validity"])
     c.print(t)
     t = Table(title="models")
     for col in ("name", "capabilities", "parameters"):
@@ -77,6 +78,13 @@ def _fmt(x: Any) -> str:
     return f"{x:.4g}" if isinstance(x, float) else str(x)
 
 
+def _limit(x: Any, err: Any) -> str:
+    """A 95% limit with its Monte Carlo error (globalfit.limit_error), when the folder has it."""
+    if not isinstance(err, float) or not math.isfinite(err):
+        return _fmt(x)
+    return f"{_fmt(x)} ± {err:.2g}"
+
+
 def _print_summary(summary: dict[str, Any], run_dir: Path | str) -> None:
     from rich.table import Table
 
@@ -102,7 +110,8 @@ def _print_summary(summary: dict[str, Any], run_dir: Path | str) -> None:
         t.add_column(col)
     for n, p in summary["parameters"].items():
         p = p if isinstance(p, dict) else {}
-        t.add_row(n, *(_fmt(p.get(k)) for k in ("mean", "sd", "hdi68", "hdi95", "upper95")))
+        t.add_row(n, *(_fmt(p.get(k)) for k in ("mean", "sd", "hdi68", "hdi95")),
+                  _limit(p.get("upper95"), p.get("upper95_err")))
     c.print(t)
     d = summary.get("diagnostics") or {}
     ess = d.get("ess")
@@ -174,7 +183,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             t.add_column(col, overflow="fold")
         for r in res["rows"]:
             t.add_row(r["parameter"], r["run"], r["sampler"], _fmt(r["mean"]), _fmt(r["hdi68"]),
-                      _fmt(r["hdi95"]), _fmt(r["upper95"]))
+                      _fmt(r["hdi95"]), _limit(r["upper95"], r.get("upper95_err")))
         c.print(t)
         for d, v in res["convergence"].items():
             if v != "converged":

@@ -29,8 +29,9 @@ def _ess(summary: dict[str, Any], name: str) -> float:
 def consistency_flags(a: dict[str, Any], b: dict[str, Any], nsigma: float = 4.0
                       ) -> list[str]:
     """Parameters whose posterior mean or 95% upper limit differ between two runs beyond their
-    Monte Carlo errors (sd/sqrt(ESS) for the mean; 2 sd/sqrt(ESS) for the 95% quantile, a
-    conservative bound on its standard error) by more than ``nsigma``."""
+    Monte Carlo errors (sd/sqrt(ESS) for the mean; for the 95% quantile the run's own
+    ``upper95_err`` (:mod:`globalfit.limit_error`), or 2 sd/sqrt(ESS) in a folder written
+    before it) by more than ``nsigma``."""
     flags = []
     for name, pa in a["parameters"].items():
         pb = b["parameters"].get(name)
@@ -38,7 +39,7 @@ def consistency_flags(a: dict[str, Any], b: dict[str, Any], nsigma: float = 4.0
             continue
         ea, eb = _ess(a, name), _ess(b, name)
         se_mean = math.hypot(pa["sd"] / math.sqrt(ea), pb["sd"] / math.sqrt(eb))
-        se_q = 2.0 * math.hypot(pa["sd"] / math.sqrt(ea), pb["sd"] / math.sqrt(eb))
+        se_q = math.hypot(_quantile_error(pa, ea), _quantile_error(pb, eb))
         dm = abs(pa["mean"] - pb["mean"])
         dq = abs(pa["upper95"] - pb["upper95"])
         if dm > nsigma * se_mean or dq > nsigma * se_q:
@@ -46,6 +47,11 @@ def consistency_flags(a: dict[str, Any], b: dict[str, Any], nsigma: float = 4.0
                          f"{pa['upper95']:.4g} vs {pb['upper95']:.4g} (beyond {nsigma:g} sigma "
                          "of Monte Carlo error)")
     return flags
+
+
+def _quantile_error(p: dict[str, Any], ess: float) -> float:
+    err = p.get("upper95_err")
+    return float(err) if err is not None and math.isfinite(err) else 2.0 * p["sd"] / math.sqrt(ess)
 
 
 def compare_runs(dirs: list[str | Path]) -> dict[str, Any]:
@@ -61,7 +67,7 @@ def compare_runs(dirs: list[str | Path]) -> dict[str, Any]:
                 q = s["parameters"][p]
                 rows.append({"parameter": p, "run": d, "sampler": s["sampler"]["name"],
                              "mean": q["mean"], "hdi68": q["hdi68"], "hdi95": q["hdi95"],
-                             "upper95": q["upper95"]})
+                             "upper95": q["upper95"], "upper95_err": q.get("upper95_err")})
     evid = {d: s["evidence"] for d, s in summaries.items() if s.get("evidence")}
     bayes = []
     keys = list(evid)

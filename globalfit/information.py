@@ -36,19 +36,25 @@ TENSION = ("logR", "logI", "logS", "d", "p", "sigma")
 BITS_PER_NAT = 1.0 / math.log(2.0)
 
 
-def nested_samples(logl: np.ndarray, logl_birth: np.ndarray, extra: np.ndarray | None = None):
+def nested_samples(logl: np.ndarray, logl_birth: np.ndarray, extra: np.ndarray | None = None,
+                   points: np.ndarray | None = None):
     """anesthetic ``NestedSamples`` of a nested run's dead points (ln L and birth contours, as
-    posterior.nc keeps them), with ``extra`` (ln L added by reweighting) as a column that follows
-    anesthetic's sorting of the points."""
+    posterior.nc keeps them), with ``extra`` (ln L added by reweighting) and the parameter values
+    ``points`` (N, d; columns ``p0``, ``p1``, ...) as columns that follow anesthetic's sorting of
+    the points."""
     import warnings
 
     from anesthetic import NestedSamples
 
     logl = np.asarray(logl, float)
     extra = np.zeros(logl.size) if extra is None else np.asarray(extra, float)
+    data, columns = extra[:, None], ["extra"]
+    if points is not None:
+        data = np.column_stack([data, np.asarray(points, float)])
+        columns += [f"p{i}" for i in range(data.shape[1] - 1)]
     with warnings.catch_warnings():  # ties at the peak (logL == logL_birth) are dropped
         warnings.simplefilter("ignore")
-        return NestedSamples(data=extra[:, None], columns=["extra"], logL=logl,
+        return NestedSamples(data=data, columns=columns, logL=logl,
                              logL_birth=np.asarray(logl_birth, float))
 
 

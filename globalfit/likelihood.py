@@ -124,6 +124,14 @@ class Likelihood:
                 raise unknown(f"parameter of model {model.name!r} in option {option!r} of "
                               f"likelihood {self.name!r}:", str(n), model.parameter_names)
 
+    @classmethod
+    def kind(cls) -> str:
+        """``measurement`` (published data), ``projection`` (a future experiment or luminosity)
+        or ``test`` (the analytic likelihoods of likelihoods/testing)."""
+        if cls.__module__.startswith("likelihoods.testing"):
+            return "test"
+        return "projection" if cls.projection else "measurement"
+
     def is_projection(self) -> bool:
         """Whether this configured likelihood is a projection; options can make a measurement's
         likelihood one (e.g. a higher luminosity or energy than the data it was built from)."""
@@ -149,6 +157,7 @@ class Likelihood:
             "citation": cls.citation,
             "validity": cls.validity,
             "projection": cls.projection,
+            "kind": cls.kind(),
             "options": {k: v for k, v in cls.options.items()},
             "doc": (inspect.getdoc(cls) or "").split("\n\n")[0],
         }

@@ -312,7 +312,8 @@ class ExclusionCurve:
     3.84, frequentist) or ``"bayesian"`` (95% upper limit of the marginal posterior). A
     ``projection`` (future experiment or luminosity) is dashed and not shaded; a measurement
     shades the excluded region above it unless ``shade`` says otherwise. Curves with the same
-    ``label`` share a colour (one colour per experiment or combination)."""
+    ``label`` share a colour (one colour per experiment or combination). ``yerr``: the Monte
+    Carlo error of each Bayesian limit (globalfit.limit_error), drawn as bars; NaN: none."""
 
     x: Sequence[float]
     y: Sequence[float]
@@ -321,6 +322,7 @@ class ExclusionCurve:
     projection: bool = False
     shade: bool | None = None
     colour: str | None = None
+    yerr: Sequence[float] | None = None
 
 
 KIND_TEXT = {"profile": r"profile $\Delta\chi^2 = 3.84$", "bayesian": "Bayesian 95% upper limit"}
@@ -356,6 +358,7 @@ def exclusion_figure(curves: Sequence[ExclusionCurve], xlabel: str, ylabel: str,
         if c.label not in colour_of:
             colour_of[c.label] = c.colour or palette[len(colour_of) % len(palette)]
     drawn: list[tuple[ExclusionCurve, np.ndarray, np.ndarray]] = []
+    bars = False
     for c in curves:
         x, y = np.asarray(c.x, float), np.asarray(c.y, float)
         ok = np.isfinite(y) & (y > 0) & np.isfinite(x) & (x > 0)
@@ -366,6 +369,13 @@ def exclusion_figure(curves: Sequence[ExclusionCurve], xlabel: str, ylabel: str,
         bayes = c.kind == "bayesian"
         ax.plot(x, y, color=col, lw=1.2 if bayes else 1.8, ls="--" if c.projection else "-",
                 marker="o" if bayes else None, ms=3.0, zorder=3)
+        if c.yerr is not None:
+            e = np.asarray(c.yerr, float)
+            bar = ok & np.isfinite(e) & (e > 0)
+            if bar.any():  # on a log axis the lower bar stops above zero
+                ax.errorbar(x[bar], y[bar], yerr=[np.minimum(e[bar], 0.9 * y[bar]), e[bar]],
+                            fmt="none", ecolor=col, elinewidth=0.8, capsize=1.5, zorder=3)
+                bars = True
         drawn.append((c, x, y))
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -407,7 +417,9 @@ def exclusion_figure(curves: Sequence[ExclusionCurve], xlabel: str, ylabel: str,
             style.append(Line2D([], [], color="k", lw=1.8, ls="--", label="projection"))
         kinds = {c.kind for c, _, _ in drawn}
         style += [Line2D([], [], color="k", lw=1.2 if k == "bayesian" else 1.8,
-                         marker="o" if k == "bayesian" else None, ms=3, label=KIND_TEXT[k])
+                         marker="o" if k == "bayesian" else None, ms=3,
+                         label=KIND_TEXT[k] + (" (bars: Monte Carlo error)"
+                                               if k == "bayesian" and bars else ""))
                   for k in ("profile", "bayesian") if k in kinds]
         ax.legend(handles=style, loc="upper center", bbox_to_anchor=(0.5, -0.13),
                   ncol=2 if len(style) > 2 else len(style), fontsize=8, frameon=False,

@@ -20,6 +20,7 @@ import numpy as np
 from globalfit.card import RunCard
 from globalfit.convergence import verdict
 from globalfit.errors import GlobalfitError
+from globalfit.limit_error import limits_with_errors
 from globalfit.run_folder import (
     SUMMARY,
     Fingerprint,
@@ -160,6 +161,15 @@ def build_inference_data(fit: Any, out: SamplerOutput, nprior: int = 2000):
     return idata
 
 
+def parameters_with_limits(fit: Any, out: SamplerOutput, flat: np.ndarray) -> dict[str, Any]:
+    """Per parameter: :func:`parameter_summary` of the equal-weight draws, with the one-sided
+    95% limits and their Monte Carlo errors of :mod:`globalfit.limit_error` (from the weighted
+    dead points for a nested run)."""
+    limits = limits_with_errors(out.samples, out.weighted, int(out.settings.get("seed") or 0))
+    return {n: {**parameter_summary(flat[:, i]), **limits[i]}
+            for i, n in enumerate(fit.parameters)}
+
+
 def best_fit(fit: Any, out: SamplerOutput) -> dict[str, Any]:
     """The highest-likelihood point among the samples, with chi2 = -2 log L per likelihood."""
     if out.weighted is not None:  # nested sampling already has log L of every dead point
@@ -208,7 +218,7 @@ def write_run(run_dir: Path, fit: Any, card: RunCard, out: SamplerOutput,
         "priors": {n: fit.priors[n].to_spec() for n in fit.parameters},
         "fixed": dict(fit.fixed),
         "tied": {n: {"same_as": o, "scale": k} for n, (o, k) in fit.tied.items()},
-        "parameters": {n: parameter_summary(flat[:, i]) for i, n in enumerate(fit.parameters)},
+        "parameters": parameters_with_limits(fit, out, flat),
         "best_fit": best_fit(fit, out),
         "diagnostics": diagnostics,
         "provenance": provenance(fp, card, out.settings.get("seed")),

@@ -12,7 +12,8 @@ Each (combination, value) is one folder ``OUT/<combination>/<param>=<value>`` (a
 when a sampler runs; ``profile.json`` beside it, both fingerprinted, so reruns skip finished
 points and a changed card recomputes them). ``scan.csv`` is in long format: ``combination``,
 ``projection``, the scanned parameter, ``likelihoods`` (those that apply there), per coupling
-``<name>_profile95`` and ``<name>_upper95`` (empty where not computed), and the sampler's
+``<name>_profile95``, ``<name>_upper95`` and its Monte Carlo error ``<name>_upper95_err``
+(globalfit.limit_error; empty where not computed), and the sampler's
 convergence verdict. ``scan.png`` (``scan_<coupling>.png`` for several couplings) shades the
 excluded regions of measurements, dashes projections and says which curves are profile or
 Bayesian.
@@ -257,9 +258,12 @@ def write_scan_table(base: Path, param: str, points: list[dict[str, Any]], coupl
             b = prof.get(c)
             row[f"{c}_profile95"] = "" if b is None or not math.isfinite(b) else f"{b:.6g}"
             if summ is not None and _constrained(b):
-                row[f"{c}_upper95"] = f"{summ['parameters'][c]['upper95']:.6g}"
+                par = summ["parameters"][c]
+                row[f"{c}_upper95"] = f"{par['upper95']:.6g}"
+                err = par.get("upper95_err")  # absent in folders from before the errors
+                row[f"{c}_upper95_err"] = "" if err is None else f"{err:.3g}"
             else:  # not computed, or a coupling the data do not constrain there (prior limit)
-                row[f"{c}_upper95"] = ""
+                row[f"{c}_upper95"] = row[f"{c}_upper95_err"] = ""
         conv = (summ or {}).get("convergence") or {}
         row["converged"] = "" if summ is None else str(conv.get("converged")).lower()
         row["convergence_issues"] = "; ".join(conv.get("reasons", []))
@@ -284,7 +288,7 @@ def plot_scan(base: Path, param: str, rows: list[dict[str, Any]], couplings: lis
               title: str = "", model: tuple[str, dict[str, Any]] | None = None) -> list[Path]:
     """One exclusion plot per coupling (``scan.png`` for one coupling, ``scan_<c>.png`` for
     several): a colour per combination, measurements shaded, projections dashed, profile lines
-    and Bayesian markers."""
+    and Bayesian markers with their Monte Carlo error bars."""
     from globalfit.labels import math as tex
     from globalfit.labels import parameter_labels
     from globalfit.plots import ExclusionCurve, exclusion_plot
@@ -301,8 +305,10 @@ def plot_scan(base: Path, param: str, rows: list[dict[str, Any]], couplings: lis
             label = name.replace("_", " ")
             for kind, col in (("profile", f"{c}_profile95"), ("bayesian", f"{c}_upper95")):
                 y = [float(r[col]) if r[col] != "" else np.nan for r in mine]
+                err = ([float(r.get(f"{col}_err") or "nan") for r in mine]
+                       if kind == "bayesian" else None)
                 if np.isfinite(y).any():
-                    curves.append(ExclusionCurve(x, y, label, kind, proj))
+                    curves.append(ExclusionCurve(x, y, label, kind, proj, yerr=err))
         path = base / ("scan.png" if len(couplings) == 1 else f"scan_{c}.png")
         unit = " [GeV]" if param.startswith("m_") and "GeV" not in labels[param] else ""
         written.append(exclusion_plot(curves, path, xlabel=tex(labels[param]) + unit,

@@ -25,6 +25,11 @@ def test_list_json():
     info = json.loads(res.stdout)
     assert "gaussian" in info["likelihoods"] and set(info["models"]) == {"nsi", "zprime",
                                                                           "scalar"}
+    kind = {n: d["kind"] for n, d in info["likelihoods"].items()}
+    # the real-data oscillation releases are measurements; DUNE and T2HK projections
+    assert kind["superk_atm_2023"] == kind["minos_2017"] == kind["osc_global_2018"] == (
+        "measurement")
+    assert kind["dune"] == kind["t2hk"] == "projection" and kind["gaussian"] == "test"
 
 
 def test_unknown_likelihood(tmp_path):
@@ -110,6 +115,11 @@ def test_scan_limits_and_rerun_skips(tmp_path):
         # pdf(q) = 0.05 (relative 1.45 / sqrt(ESS)); profile Delta chi2 = 2 s x = 3.84 -> 1.92
         # (the crossing is root-found: 0.1%)
         assert float(r["g_prime_upper95"]) == pytest.approx(2.996, rel=3 * 1.45 / ess**0.5)
+        # the limit's own claimed Monte Carlo error (globalfit.limit_error) is of that order
+        # (within a factor 3 of the iid figure) and covers the textbook value within 4 of it
+        err, iid = float(r["g_prime_upper95_err"]), 2.996 * 1.45 / ess**0.5
+        assert iid / 3 < err < 3 * iid
+        assert abs(float(r["g_prime_upper95"]) - 2.996) < 4 * err
         assert float(r["g_prime_profile95"]) == pytest.approx(1.92, rel=1e-3)
     stamp = (out / "poisson_counting" / "m_zprime=0.1" / "summary.json").stat().st_mtime
     res = cli("scan", str(card), "--over", "m_zprime=logspace(-1,1,2)", "--out", str(out),

@@ -240,7 +240,8 @@ def test_profile_only_scan_in_long_format(tmp_path):
         ("one", 0.5), ("one", 20.0), ("both", 0.5), ("both", 20.0), ("with_lhc", 0.5),
         ("with_lhc", 20.0)]
     assert set(rows[0]) == {"combination", "projection", "m_zprime", "likelihoods",
-                            "g_prime_profile95", "g_prime_upper95", "converged",
+                            "g_prime_profile95", "g_prime_upper95", "g_prime_upper95_err",
+                            "converged",
                             "convergence_issues"}
     by = {(r["combination"], float(r["m_zprime"])): r for r in rows}
     # Poisson n = b = 0: Delta chi2 = 2 s g' = 3.84 -> g' = 1.92 / s (s = 1; s = 1 + 3 = 4)

@@ -43,7 +43,8 @@ def test_dynesty_gaussian_evidence_and_moments(tmp_path):
                 "diagnostics", "provenance"):
         assert key in s
     assert set(s["parameters"]["eps_ee_u"]) == {"mean", "sd", "median", "hdi68", "hdi95",
-                                                "upper95", "lower95", "hdi95_regions"}
+                                                "upper95", "lower95", "hdi95_regions",
+                                                "upper95_err", "lower95_err"}
 
 
 def test_nuts_gaussian_moments(tmp_path):

@@ -262,3 +262,21 @@ def test_all_data_cards_parse():
     for card in sorted(RUNS.glob("osc_data_*.toml")):
         fit = Fit.from_card(card)
         assert "theta23" in fit.priors and fit.ndim >= 7
+
+
+def test_zprime_card_puts_the_releases_beside_the_2018_summary_never_with_it():
+    """runs/zprime_A_osc_data_figure.toml: `oscillations_data` (Super-K + MINOS) and the
+    current-data combination built on it are measurements, and no combination holds both the
+    releases and osc_global_2018 (whose 2018 fit already contains Super-K and MINOS data)."""
+    from globalfit.card import RunCard
+    from globalfit.combinations import resolve
+
+    card = RunCard.load(RUNS / "zprime_A_osc_data_figure.toml")
+    groups = resolve(card.raw["combinations"], card.raw["likelihoods"]["use"])
+    assert set(groups["oscillations_data"]) == {"superk_atm_2023", "minos_2017"}
+    assert set(groups["current_data"]) == set(groups["current"]) - {"osc_global_2018"} | {
+        "superk_atm_2023", "minos_2017"}
+    for members in groups.values():
+        assert not ({"superk_atm_2023", "minos_2017"} & set(members)
+                    and "osc_global_2018" in members)
+    assert all(likelihood_class(n).kind() == "measurement" for n in groups["current_data"])

@@ -96,16 +96,21 @@ def _nested(points: np.ndarray, logl: np.ndarray, logl_birth: np.ndarray, logwt:
 
 
 def _weighted(points: np.ndarray, logwt: np.ndarray) -> list[dict[str, float]]:
-    w = np.exp(logwt - np.max(logwt))
-    ess = w.sum() ** 2 / np.sum(w**2)
+    from globalfit.information import effective_sample_size
+
+    w = np.exp(logwt - np.max(logwt))[None, :]
+    ess = effective_sample_size(logwt)
+    qs: list[float] = []                                   # per limit: q - half, q, q + half
+    for _, q in LIMITS:
+        half = math.sqrt(q * (1.0 - q) / ess)
+        qs += [max(q - half, 0.0), q, min(q + half, 1.0)]
     out = []
     for i in range(points.shape[1]):
+        v = weighted_quantiles(points[:, i], w, tuple(qs)).reshape(len(LIMITS), 3)  # one sort
         d: dict[str, float] = {}
-        for key, q in LIMITS:
-            half = math.sqrt(q * (1.0 - q) / ess)
-            d[key] = weighted_quantile(points[:, i], w, q)
-            d[f"{key}_err"] = 0.5 * (weighted_quantile(points[:, i], w, min(q + half, 1.0))
-                                     - weighted_quantile(points[:, i], w, max(q - half, 0.0)))
+        for (key, _), (lo, mid, hi) in zip(LIMITS, v, strict=True):
+            d[key] = float(mid)
+            d[f"{key}_err"] = 0.5 * float(hi - lo)
         out.append(d)
     return out
 

@@ -35,6 +35,7 @@ from scipy.optimize import minimize
 import globalfit  # noqa: F401  (float64)
 from globalfit.models import Point, get_model
 from likelihoods.oscillation.nufit import best_fit
+from likelihoods.oscillation.superk_atm_2023 import mc_truth
 
 
 def _point(lik: Any, osc: dict, nuis: dict | None = None, **eps: float) -> Point:
@@ -157,12 +158,6 @@ def digitised_contour_extent(level: str) -> tuple:
 
 
 # -- Super-K ----------------------------------------------------------------------------------
-def sk_mc_truth(lik: Any, ordering: str = "NO") -> dict[str, float]:
-    from likelihoods.oscillation.superk_atm_2023 import mc_truth
-
-    return mc_truth(lik.card, ordering)
-
-
 def sk_release_totals(lik: Any, config: str) -> np.ndarray:
     """Events per bin, all true types, of the release's MC ``config`` (NoOsc, NO or IO)."""
     from globalfit.data import release_path
@@ -178,13 +173,17 @@ def sk_totals(lik: Any) -> Any:
     return jax.jit(lambda o: jnp.sum(lik.expected_by_type(_point(lik, o, nuis)), 1))
 
 
+def sk_sample_sums(lik: Any, per_bin: np.ndarray) -> dict[str, float]:
+    """Events per bin summed over each of ``lik``'s samples, in the release's sample order."""
+    return {name: float(per_bin[lik.sample_names == name].sum())
+            for name in dict.fromkeys(lik.sample_names)}
+
+
 def sk_vs_release_mc(lik: Any) -> list[tuple[str, float, float]]:
     """(sample, ours, release MC NO) at the release's NO best fit, nuisances at 0."""
-    ours = np.asarray(sk_totals(lik)(sk_mc_truth(lik)))
-    ref = sk_release_totals(lik, "NO")
-    return [(name, float(ours[lik.sample_names == name].sum()),
-             float(ref[lik.sample_names == name].sum()))
-            for name in dict.fromkeys(lik.sample_names)]
+    ours = sk_sample_sums(lik, np.asarray(sk_totals(lik)(mc_truth(lik.card))))
+    ref = sk_sample_sums(lik, sk_release_totals(lik, "NO"))
+    return [(name, ours[name], ref[name]) for name in ours]
 
 
 @functools.cache
@@ -360,7 +359,7 @@ def main(argv: list[str]) -> None:
 def sk_grid_points(lik: Any) -> dict[str, tuple[dict, dict]]:
     """Test points of the grid convergence: (oscillation parameters, NSI) around the release's
     NO best fit."""
-    no = sk_mc_truth(lik, "NO")
+    no = mc_truth(lik.card, "NO")
 
     def th(s2: float) -> float:
         return math.asin(math.sqrt(s2))
@@ -414,7 +413,7 @@ def _nsi(couplings: list[str]) -> None:
           "nuisances profiled, theta12, theta13, dm21 at NuFIT 6.0 NO; 95% CL = Delta chi2 3.84")
     for coup in couplings:
         grid = NSI_GRIDS[coup]
-        chi = combined_nsi_profile(liks, coup, grid, sk_mc_truth(sk, "NO"))
+        chi = combined_nsi_profile(liks, coup, grid, mc_truth(sk.card, "NO"))
         d = chi - chi.min()
         print(f"| {coup} | min at {grid[np.argmin(chi)]:+.3f} | 95% CL {intervals(grid, d, 3.84)} "
               f"| 90% CL {intervals(grid, d, 2.71)} |", flush=True)
@@ -489,13 +488,12 @@ def _superk(reweighting: bool, profiles: bool) -> None:
         _sk_profiles(lik)
 
 
-def sk_io_fit(lik: Any, io_mc: np.ndarray) -> tuple[dict[str, float], float]:
+def sk_io_fit(lik: Any, total: Any, io_mc: np.ndarray) -> tuple[dict[str, float], float]:
     """IO parameters (sin^2 theta23, dm31 < 0, delta; theta13 of the NO MC, theta12 and dm21
-    at NuFIT 6.0 IO) at which ``lik`` (nuisances at 0) comes closest to the release's IO MC
-    ``io_mc`` (events per bin), and that Pearson sum over the 930 bins; Nelder-Mead from both
-    theta23 octants."""
-    total = sk_totals(lik)
-    base = {**best_fit("IO"), "theta13": sk_mc_truth(lik)["theta13"]}
+    at NuFIT 6.0 IO) at which ``total`` (:func:`sk_totals` of ``lik``) comes closest to the
+    release's IO MC ``io_mc`` (events per bin), and that Pearson sum over the 930 bins;
+    Nelder-Mead from both theta23 octants."""
+    base = {**best_fit("IO"), "theta13": mc_truth(lik.card)["theta13"]}
 
     def osc(z):
         return {**base, "theta23": math.asin(math.sqrt(z[0])), "dm31": -z[1] * 1e-3,
@@ -513,16 +511,17 @@ def sk_io_fit(lik: Any, io_mc: np.ndarray) -> tuple[dict[str, float], float]:
 def _sk_io_from_no(anchored: Any, plain: Any) -> None:
     io_mc, no_mc = sk_release_totals(anchored, "IO"), sk_release_totals(anchored, "NO")
     print("\n## superk_atm_2023: the release's IO MC from the NO-anchored model")
-    best, fun = sk_io_fit(anchored, io_mc)
+    totals = {"anchored (NO)": (anchored, sk_totals(anchored)), "plain": (plain, sk_totals(plain))}
+    best, fun = sk_io_fit(anchored, totals["anchored (NO)"][1], io_mc)
     print(f"closest IO point: sin^2 theta23 = {math.sin(best['theta23'])**2:.4f}, "
           f"dm31 = {best['dm31']:.4e}, delta = {best['delta_cp']:.3f}; Pearson sum {fun:.2f} "
           f"(NO MC vs IO MC: {np.sum((no_mc - io_mc) ** 2 / io_mc):.2f})")
-    card_point = sk_mc_truth(anchored, "IO")
+    card_point = mc_truth(anchored.card, "IO")
+    io_sums = sk_sample_sums(anchored, io_mc)
     print("| model, at card mc_truth.IO | Pearson sum vs IO MC | worst sample, ours / IO MC - 1 |")
-    for label, lik in (("anchored (NO)", anchored), ("plain", plain)):
-        n = np.asarray(sk_totals(lik)(card_point))
-        dev = {name: n[m].sum() / io_mc[m].sum() - 1 for name in dict.fromkeys(lik.sample_names)
-               for m in [lik.sample_names == name]}
+    for label, (lik, total) in totals.items():
+        n = np.asarray(total(card_point))
+        dev = {name: v / io_sums[name] - 1 for name, v in sk_sample_sums(lik, n).items()}
         worst = max(dev, key=lambda k: abs(dev[k]))
         print(f"| {label} | {np.sum((n - io_mc) ** 2 / io_mc):.2f} | {worst} "
               f"{dev[worst]:+.4f} |", flush=True)
@@ -542,7 +541,7 @@ def _sk_reweighting(lik: Any) -> None:
 def _sk_profiles(lik: Any) -> None:
     from likelihoods.oscillation.superk_atm_2023 import SuperKAtm2023
 
-    no = sk_mc_truth(lik, "NO")
+    no = mc_truth(lik.card, "NO")
     io = {**best_fit("IO"), "theta23": no["theta23"], "delta_cp": no["delta_cp"],
           "dm31": -no["dm31"] + no["dm21"]}
     lik_io = SuperKAtm2023(mass_ordering="IO")

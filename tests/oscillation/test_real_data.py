@@ -177,14 +177,15 @@ def test_superk_reproduces_release_mc_at_its_best_fit(superk):
     (they hardly oscillate), every sample within 13% (measured: worst up-going stopping muons
     +11%, the true-energy quantiles of the release being coarse; docs/oscillation.md); NSI
     changes the chi2 and its gradient in eps_mutau is finite."""
-    from likelihoods.oscillation.validate_data import sk_mc_truth, sk_vs_release_mc
+    from likelihoods.oscillation.superk_atm_2023 import mc_truth
+    from likelihoods.oscillation.validate_data import sk_vs_release_mc
 
     rows = sk_vs_release_mc(superk)
     for name, ours, ref in rows:
         tol = 0.02 if ("elike" in name or "nue" in name) else 0.13
         assert ours == pytest.approx(ref, rel=tol), name
     nuis = {k: 0.0 for k in superk.nuisance_priors()}
-    osc = sk_mc_truth(superk)
+    osc = mc_truth(superk.card)
     val, g = jax.jit(jax.value_and_grad(
         lambda x: superk.loglike(_point(osc, nuis, eps_mutau_u=x))))(jnp.asarray(0.01))
     assert np.isfinite(float(g)) and abs(float(g)) > 0
@@ -219,17 +220,15 @@ def test_superk_anchored_predicts_release_io_mc(superk, superk_anchored):
     the plain model at the same point is off by up to 11% (Pearson sum 126; validate_data
     --sections sk)."""
     from likelihoods.oscillation.superk_atm_2023 import mc_truth
-    from likelihoods.oscillation.validate_data import sk_release_totals
+    from likelihoods.oscillation.validate_data import sk_release_totals, sk_sample_sums, sk_totals
 
     io_mc, no_mc = sk_release_totals(superk, "IO"), sk_release_totals(superk, "NO")
-    nuis = {k: 0.0 for k in superk.nuisance_priors()}
-    ours = np.asarray(jax.jit(lambda o: superk_anchored.expected_by_type(_point(o, nuis)))(
-        mc_truth(superk.card, "IO"))).sum(axis=1)
+    ours = np.asarray(sk_totals(superk_anchored)(mc_truth(superk.card, "IO")))
     pearson = np.sum((ours - io_mc) ** 2 / io_mc)
     assert pearson < 0.5 * np.sum((no_mc - io_mc) ** 2 / io_mc)
-    for name in dict.fromkeys(superk.sample_names):
-        m = superk.sample_names == name
-        assert ours[m].sum() == pytest.approx(io_mc[m].sum(), rel=0.007), name
+    io_sums = sk_sample_sums(superk, io_mc)
+    for name, n in sk_sample_sums(superk_anchored, ours).items():
+        assert n == pytest.approx(io_sums[name], rel=0.007), name
 
 
 @sk_data

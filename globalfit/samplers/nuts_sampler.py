@@ -1,12 +1,14 @@
 """Hamiltonian Monte Carlo (NUTS) with numpyro: several chains, divergences, ESS and R-hat,
 checkpoint and resume.
 
-numpyro's ``MCMC.warmup`` adapts step size and mass matrix; the draws are then taken by one
-compiled NUTS transition per chain in chunks of ``chunk`` draws. After warmup and after each
-chunk the chains' state (position, adapted step size and mass matrix, random key) and the draws so
-far go to ``run_dir/checkpoint/nuts.pkl``. A chunk continues exactly where the last one stopped,
-so a resumed run gives the same draws as an uninterrupted one. A kill during warmup restarts
-warmup.
+Warmup and draws are both taken by one compiled NUTS transition per chain (numpyro's kernel
+adapts step size and mass matrix in its first ``warmup`` transitions, as ``MCMC`` does), in
+chunks of ``chunk`` transitions. After each chunk, of warmup or of draws, the chains' state
+(position, adaptation state, step size, mass matrix, random key), the draws so far and the
+counts go to ``run_dir/checkpoint/nuts.pkl``, and one progress line is printed. A chunk
+continues exactly where the last one stopped, so a run resumed in warmup or in the draws gives
+the same draws as an uninterrupted one (warmups of hours, as on the real-data oscillation
+cards, are not lost to a kill).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro
-from numpyro.infer import MCMC, NUTS, init_to_median, init_to_sample, init_to_uniform
+from numpyro.infer import NUTS, init_to_median, init_to_sample, init_to_uniform
 
 from globalfit.errors import GlobalfitError
 from globalfit.samplers.base import PlainProgress, SamplerOutput, interactive
@@ -45,7 +47,7 @@ SETTINGS: dict[str, Setting] = {
     "seed": Setting(1, "int", min=0, max=2**32 - 1),
     "init": Setting("median", "str", choices=tuple(INITS)),
     "chunk": Setting(100, "int", min=1, result=False,
-                     doc="draws per chain between checkpoints"),
+                     doc="transitions per chain (warmup or draws) between checkpoints"),
 }
 
 
@@ -72,10 +74,13 @@ def numpyro_model(fit: Any):
     return model
 
 
-def _save(path: Path, state: Any, draws: dict[str, list[np.ndarray]], done: int) -> None:
+def _save(path: Path, state: Any, draws: dict[str, list[np.ndarray]], done: int,
+          warmed: int) -> None:
+    """Checkpoint: chain state, draws so far, draws per chain done, warmup transitions done."""
     from globalfit.run_folder import atomic_write
 
-    blob = pickle.dumps({"state": jax.device_get(state), "draws": draws, "done": done})
+    blob = pickle.dumps({"state": jax.device_get(state), "draws": draws, "done": done,
+                         "warmed": warmed})
     atomic_write(path, lambda p: p.write_bytes(blob))
 
 
@@ -89,7 +94,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
         progress: bool = True) -> SamplerOutput:
-    """Run NUTS on ``fit``, checkpointing after warmup and after every chunk of draws."""
+    """Run NUTS on ``fit``, checkpointing after every chunk of warmup or draws."""
     s = settings_for(card.sampler)
     if fit.ndim == 0:
         raise GlobalfitError("Nothing to sample: every parameter of the card is fixed.")
@@ -99,23 +104,31 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
     ckpt.parent.mkdir(parents=True, exist_ok=True)
     kernel = NUTS(numpyro_model(fit), target_accept_prob=float(s["target_accept"]),
                   max_tree_depth=int(s["max_tree_depth"]), init_strategy=INITS[s["init"]]())
-    chains, total, chunk = int(s["chains"]), int(s["samples"]), int(s["chunk"])
-    mcmc = MCMC(kernel, num_warmup=int(s["warmup"]), num_samples=total, num_chains=chains,
-                chain_method=s["chain_method"], progress_bar=False)
+    chains, warmup, total = int(s["chains"]), int(s["warmup"]), int(s["samples"])
+    chunk = int(s["chunk"])
     key = jax.random.PRNGKey(int(s["seed"]))
     say = PlainProgress(every=0.0 if interactive() else None) if progress else None
     t0 = time.perf_counter()
     if resume:
         saved = _load(ckpt)
-        kernel.init(key, int(s["warmup"]), None, (), {})  # builds the kernel's functions
+        kernel.init(key, warmup, None, (), {})  # builds the kernel's functions
         state, draws, done = saved["state"], saved["draws"], int(saved["done"])
+        warmed = int(saved.get("warmed", warmup))
     else:
-        if say:
-            say(f"nuts: warmup, {s['warmup']} steps x {chains} chains", force=True)
-        mcmc.warmup(key)
-        state, draws, done = mcmc.post_warmup_state, {}, 0
-        _save(ckpt, state, draws, done)
+        state = _initial_state(kernel, key, chains, warmup)
+        draws, done, warmed = {}, 0, 0
+        _save(ckpt, state, draws, done, warmed)
     step = _stepper(kernel, chains, s["chain_method"])
+    if say and warmed < warmup:
+        say(f"nuts: warmup, {warmup} steps x {chains} chains", force=True)
+    while warmed < warmup:  # adaptation: the transitions' draws are not kept
+        n = min(chunk, warmup - warmed)
+        state, _ = step(state, n)
+        warmed += n
+        _save(ckpt, state, draws, done, warmed)
+        if say:
+            say(f"nuts: warmup {warmed}/{warmup} x {chains} chains "
+                f"({time.perf_counter() - t0:.0f} s)")
     constrain = jax.jit(jax.vmap(kernel.postprocess_fn((), {})))
     while done < total:
         n = min(chunk, total - done)
@@ -127,9 +140,10 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
         for k, v in got.items():
             draws.setdefault(k, []).append(np.asarray(v))
         done += n
-        _save(ckpt, state, draws, done)
+        _save(ckpt, state, draws, done, warmed)
         if say:
-            say(f"nuts: {done}/{total} draws x {chains} chains")
+            say(f"nuts: {done}/{total} draws x {chains} chains "
+                f"({time.perf_counter() - t0:.0f} s)")
     wall = time.perf_counter() - t0
     cat = {k: np.concatenate(v, axis=1) for k, v in draws.items()}
     samples = np.stack([cat[n] for n in fit.parameters], axis=-1)
@@ -146,6 +160,16 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
                      "divergent_fraction": ndiv / stats["diverging"].size,
                      "stopped_early": None},
     )
+
+
+def _initial_state(kernel: Any, key: Any, chains: int, warmup: int) -> Any:
+    """The chains' initial states, one key per chain split from ``key`` as numpyro's MCMC does
+    (several chains: stacked on a leading axis; each initialised alone, so that the kernel's
+    transition stays the one-chain function :func:`_stepper` maps)."""
+    if chains == 1:
+        return kernel.init(key, warmup, None, (), {})
+    states = [kernel.init(k, warmup, None, (), {}) for k in jax.random.split(key, chains)]
+    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *states)
 
 
 def _stepper(kernel: Any, chains: int, method: str):

@@ -109,3 +109,32 @@ def test_kill_and_resume_many_times(tmp_path, sampler):
     print(f"\n{sampler}: {total['killed']} kills, every resume identical to the "
           "uninterrupted run")
     assert total["killed"] >= 5
+
+
+def test_nuts_resumes_inside_warmup(tmp_path, monkeypatch):
+    """Interrupted after its second warmup chunk (of three), a NUTS run resumes from that
+    checkpoint (not from the start of warmup) and gives the uninterrupted run's draws exactly."""
+    from globalfit.samplers import nuts_sampler
+
+    raw = json.loads(json.dumps(CARDS["nuts"]))
+    raw["sampler"].update(warmup=30, samples=20)
+    ref, _ = run_card(RunCard.from_dict(raw), out=tmp_path / "reference", progress=False)
+    save, calls = nuts_sampler._save, []
+
+    def interrupted(path, state, draws, done, warmed):
+        save(path, state, draws, done, warmed)
+        calls.append(warmed)
+        if warmed == 20:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(nuts_sampler, "_save", interrupted)
+    out = tmp_path / "interrupted"
+    with pytest.raises(KeyboardInterrupt):
+        run_card(RunCard.from_dict(raw), out=out, progress=False)
+    assert calls == [0, 10, 20] and not (out / SUMMARY).exists()
+    calls.clear()
+    run_card(RunCard.from_dict(raw), out=out, resume=True, progress=False)
+    assert calls == [30, 30, 30]   # warmup goes on from 20, then two chunks of 10 draws
+    a, b = load_samples(ref), load_samples(out)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name])

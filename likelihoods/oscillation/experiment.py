@@ -191,8 +191,8 @@ class OscillationExperiment(Likelihood):
         probability channel they read, one (T, n_k x R) block per channel, zero-padded to the
         widest and stacked (K, T, width), so that a call is one batched contraction over the
         true energies for all channels instead of one matrix product per channel (24 fewer
-        operations in the DUNE + T2HK value, 56 in its value + gradient: that 13-26% faster,
-        the batched log-likelihood 6-8% slower for the padding;
+        operations in the DUNE + T2HK value, 56 in its value + gradient: that 1.13-1.24x
+        faster, the batched log-likelihood 3-10% slower for the padding;
         ``python benchmarks/bench_value_grad.py``)."""
         n_r, n_t = resp.shape[1:]
         osc = [k for k in range(18) if np.any(sel == k)]

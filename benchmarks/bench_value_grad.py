@@ -109,8 +109,8 @@ def compile_variants(fit: globalfit.Fit, x0: jax.Array, xs: jax.Array) -> dict[s
         finally:
             for (owner, attr), old in saved.items():
                 setattr(owner, attr, old)
-        out[name] = {"value": value, "grad": grad, "batch": batch, "ops": (_thunks(value.as_text()),
-                                                           _thunks(grad.as_text()))}
+        out[name] = {"value": value, "grad": grad, "batch": batch,
+                     "ops": (_thunks(value.as_text()), _thunks(grad.as_text()))}
     return out
 
 

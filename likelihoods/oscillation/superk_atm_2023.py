@@ -30,12 +30,15 @@ prediction equals the release's MC at its best fit and this model only supplies 
 from it: N[b](theta) = sum_t c[b, t] N0[b, t] <weight(theta)>_bt. ``anchor = "none"`` gives the
 plain reweighting.
 
-Systematics (card ``[systematics]``): the release has no response functions of its bins to the
-analysis's ~100 systematic parameters, so this likelihood carries a simplified set of nuisances
-(normalisation, spectral tilt, nu_mu/nu_e and nubar/nu flux ratios, four sample-class
-normalisations, nu_tau and NC cross sections), sampled with normal priors. This, the separable
-(E, cos z) distributions rebuilt from quantiles, and binned rather than per-event oscillation
-weights (the release's disclaimer) limit how closely the published results are reproduced
+Systematics (cards ``[systematics]`` and ``[migrations]``): the release has no response
+functions of its bins to the analysis's ~100 systematic parameters, so this likelihood carries a
+simplified set of nuisances, sampled with normal priors: flux normalisation, spectral tilt, an
+extra normalisation below 1 GeV rising as log10(1 GeV / E) down to 0.1 GeV, the nu_mu/nu_e and
+nubar/nu flux ratios, four sample-class normalisations, the nu_tau and NC cross sections, and
+migrations between partner samples that conserve their events (SK IV-V neutron tagging, SK I-III
+nu_e / nubar_e separation; :func:`migration_matrix`). This, the separable (E, cos z)
+distributions rebuilt from quantiles, and binned rather than per-event oscillation weights (the
+release's disclaimer) limit how closely the published results are reproduced
 (docs/oscillation.md).
 """
 
@@ -48,7 +51,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from globalfit.errors import GlobalfitError
+from globalfit.errors import GlobalfitError, unknown
 from globalfit.likelihood import Likelihood
 from likelihoods.oscillation import nufit
 from likelihoods.oscillation.earth import atmospheric_paths, earth_probabilities
@@ -78,6 +81,31 @@ def sample_class(name: str) -> str:
     if "multigev" in name:
         return "fc_multigev"
     return "fc_subgev"
+
+
+def migration_matrix(names: np.ndarray, counts: np.ndarray,
+                     spec: dict[str, Any]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Per-bin response to the sample migrations of card ``[migrations]``: (names, sd, M) with
+    M (bins, migrations) such that the bins scale by 1 + M @ x. Migration x moves events
+    between partner samples with the total conserved: in each of its groups the ``from``
+    samples scale by 1 + x and the ``to`` samples by 1 - x F / T, F and T the ``counts``
+    (events per bin at the release's best fit) summed over the from and to samples."""
+    known = [str(n) for n in dict.fromkeys(names)]
+    cols, sds, keys = [], [], []
+    for key, m in spec.items():
+        col = np.zeros(len(names))
+        for group in m["groups"]:
+            for s in (*group["from"], *group["to"]):
+                if s not in known:
+                    raise unknown(f"Super-K sample in migration {key!r}:", s, known)
+            src, dst = np.isin(names, group["from"]), np.isin(names, group["to"])
+            col[src] += 1.0
+            col[dst] -= counts[src].sum() / counts[dst].sum()
+        cols.append(col)
+        sds.append(float(m["sd"]))
+        keys.append(key)
+    matrix = np.stack(cols, axis=1) if cols else np.zeros((len(names), 0))
+    return keys, np.array(sds), matrix
 
 
 def quantile_cdf_weights(q: np.ndarray, edges: np.ndarray, lo: float | None = None,
@@ -157,7 +185,7 @@ class SuperKAtm2023(Likelihood):
                 "GeV), all zeniths; three active flavours")
     card_file = "superk_atm_2023.toml"
     options = {"mass_ordering": "NO", "osc_priors": "measured", "max_shell_km": None,
-               "n_cosz_up": None, "n_log10e": None, "anchor": None}
+               "n_cosz_up": None, "n_log10e": None, "anchor": None, "migrations": True}
 
     def setup(self) -> None:
         from globalfit.data import release_path
@@ -198,6 +226,7 @@ class SuperKAtm2023(Likelihood):
         fr = c["flux_ratio"]
         self._ratio = jnp.asarray(fr["r0"] * np.maximum(self.e_centres, 1.0) ** fr["slope"])
         self._log_e10 = jnp.asarray(np.log(self.e_centres / 10.0))
+        self._low_energy_ramp = jnp.asarray(np.clip(-np.log10(self.e_centres), 0.0, 1.0))
         self._sd = dict(c["systematics"])
         if len(self.data) != self.n0.shape[0]:
             raise GlobalfitError("Super-K release: data and MC have different bin counts.")
@@ -205,16 +234,21 @@ class SuperKAtm2023(Likelihood):
         if self.anchor not in ANCHORS:
             raise GlobalfitError(f"superk_atm_2023: anchor {self.anchor!r} is not one of "
                                  f"{', '.join(ANCHORS)}.")
+        release_no = mc_counts(read_mc(folder, "NO"))                      # (930, 6)
         self.anchor_factors = np.ones_like(self.n0)
         if self.anchor != "none":
-            self.anchor_factors = self._anchor_factors(folder, self.anchor)
+            self.anchor_factors = self._anchor_factors(release_no, self.anchor)
         self._n0_anchored = jnp.asarray(self.n0 * self.anchor_factors)
+        spec = c["migrations"] if self.config["migrations"] else {}
+        self._migration_names, sd, matrix = migration_matrix(names, release_no.sum(axis=1),
+                                                             spec)
+        self._migration_sd = dict(zip(self._migration_names, sd.tolist(), strict=True))
+        self._migration_matrix = jnp.asarray(matrix)
 
-    def _anchor_factors(self, folder: Any, config: str) -> np.ndarray:
-        """c[b, t] (module docstring, "Anchoring"): the release's ``config`` MC over our
-        prediction at the release's parameters for it, clipped to [1/3, 3]; 1 where either
-        vanishes."""
-        release = mc_counts(read_mc(folder, config))
+    def _anchor_factors(self, release: np.ndarray, config: str) -> np.ndarray:
+        """c[b, t] (module docstring, "Anchoring"): the release's ``config`` MC (``release``,
+        (930, 6)) over our prediction at the release's parameters for it, clipped to [1/3, 3];
+        1 where either vanishes."""
         eps0 = jnp.zeros((3, 3), jnp.complex128)
         ours = self.n0 * np.asarray(jax.jit(self.mean_weights)(mc_truth(self.card, config),
                                                                 eps0))
@@ -227,12 +261,15 @@ class SuperKAtm2023(Likelihood):
         return self._shared
 
     def nuisance_priors(self) -> dict[str, Prior]:
-        return {k: Normal(0.0, float(v)) for k, v in self._sd.items()}
+        return {k: Normal(0.0, float(v)) for k, v in {**self._sd, **self._migration_sd}.items()}
 
     def oscillation_weights(self, osc: dict[str, Any], eps: Any, mu_e: Any = 0.0) -> list[Any]:
         """Per type (without NC): (E cells, cos z cells) oscillation weights (module docstring);
-        ``mu_e`` scales the nu_mu/nu_e flux ratio by (1 + mu_e)."""
-        r = (self._ratio * (1.0 + mu_e))[:, None]
+        ``mu_e`` scales the nu_mu flux, and so the nu_mu/nu_e flux ratio, by s = 1 + mu_e:
+        every term fed by nu_mu is multiplied by s (nu_e: P_ee + s r P_mue; nu_mu: s P_mumu +
+        P_emu / r; nu_tau: s P_mutau + P_etau / r)."""
+        r = self._ratio[:, None]
+        s = 1.0 + mu_e
         p = [jnp.swapaxes(earth_probabilities(self.e_centres, self.paths, osc=osc, eps=eps,
                                               antineutrino=a, initial=(0, 1)), 0, 1)
              for a in (False, True)]
@@ -240,10 +277,10 @@ class SuperKAtm2023(Likelihood):
         for _, fin, anti in TYPES[:-1]:
             def weight(pp, fin=fin):
                 if fin == 0:
-                    return pp[..., 0, 0] + r * pp[..., 1, 0]
+                    return pp[..., 0, 0] + s * r * pp[..., 1, 0]
                 if fin == 1:
-                    return pp[..., 1, 1] + pp[..., 0, 1] / r
-                return pp[..., 1, 2] + pp[..., 0, 2] / r
+                    return s * pp[..., 1, 1] + pp[..., 0, 1] / r
+                return s * pp[..., 1, 2] + pp[..., 0, 2] / r
             if anti is None:
                 f = self.card["nutau_nu_fraction"]
                 out.append(f * weight(p[0]) + (1 - f) * weight(p[1]))
@@ -252,11 +289,12 @@ class SuperKAtm2023(Likelihood):
         return out
 
     def mean_weights(self, osc: dict[str, Any], eps: Any, mu_e: Any = 0.0,
-                     tilt: Any = 0.0) -> Any:
+                     tilt: Any = 0.0, low: Any = 0.0) -> Any:
         """(930, 6) oscillation weight of each bin and true type averaged over the type's true
-        (E, cos z) distribution in the bin, times the flux tilt (E / 10 GeV)^tilt; NC: 1."""
+        (E, cos z) distribution in the bin, times the flux shape (E / 10 GeV)^tilt (1 + low
+        clip(log10(1 GeV / E), 0, 1)); NC: 1."""
         w = self.oscillation_weights(osc, eps, mu_e)
-        spectral = jnp.exp(tilt * self._log_e10)[:, None]
+        spectral = (jnp.exp(tilt * self._log_e10) * (1.0 + low * self._low_energy_ramp))[:, None]
         cols = []
         for k, f in enumerate(w):
             g = self._we[k] @ (f * spectral)                              # (930, cos z cells)
@@ -271,12 +309,16 @@ class SuperKAtm2023(Likelihood):
         nu = point.nuisance
         n = self._n0_anchored * self.mean_weights(osc, point.eps_matter,
                                                   nu.get("flux_mu_e", 0.0),
-                                                  nu.get("flux_tilt", 0.0))
+                                                  nu.get("flux_tilt", 0.0),
+                                                  nu.get("flux_low_energy", 0.0))
         nubar = 1.0 + nu.get("flux_nubar", 0.0)
         type_scale = jnp.stack([jnp.asarray(1.0), nubar, jnp.asarray(1.0), nubar,
                                 1.0 + nu.get("nutau", 0.0), 1.0 + nu.get("nc", 0.0)])
         classes = jnp.stack([nu.get(c, 0.0) for c in CLASSES])
         per_bin = (1.0 + nu.get("norm", 0.0)) * (1.0 + self._class_onehot @ classes)
+        if self._migration_names:
+            x = jnp.stack([nu.get(k, 0.0) for k in self._migration_names])
+            per_bin = per_bin * (1.0 + self._migration_matrix @ x)
         return n * type_scale[None, :] * per_bin[:, None]
 
     def expected(self, point: Any) -> dict[str, Any]:

@@ -319,7 +319,7 @@ def release_graphs(kind: str = "constrained") -> dict[str, tuple[np.ndarray, np.
     return {k.split(";")[0]: tuple(np.asarray(a) for a in f[k].values()) for k in f.keys()}
 
 
-SECTIONS = ("earth", "minos", "minos_nsi", "sk", "sk_grid", "sk_profiles", "nsi")
+SECTIONS = ("earth", "minos", "minos_nsi", "sk", "sk_data", "sk_grid", "sk_profiles", "nsi")
 #: NSI grids of the combined Super-K + MINOS profile (section "nsi"), eps^u
 NSI_GRIDS = {"eps_tautau_u": np.linspace(-0.12, 0.12, 13),
              "eps_mutau_u": np.concatenate([[-0.03, -0.02, -0.015, -0.01],
@@ -332,7 +332,7 @@ NSI_GRIDS = {"eps_tautau_u": np.linspace(-0.12, 0.12, 13),
 def main(argv: list[str]) -> None:
     """``--quick``: the MINOS grid and the Super-K reweighting check only (a few minutes);
     ``--sections a,b``: any of SECTIONS; default all (on a shared two-core machine the Super-K
-    profiles take ~6 minutes, the Super-K + MINOS NSI profiles ~10 minutes per coupling)."""
+    profiles take ~14 minutes, the Super-K + MINOS NSI profiles ~15-20 minutes per coupling)."""
     sections = set(SECTIONS)
     if "--quick" in argv:
         sections = {"minos", "sk"}
@@ -349,6 +349,8 @@ def main(argv: list[str]) -> None:
         _minos_nsi()
     if "sk" in sections or "sk_profiles" in sections:
         _superk("sk" in sections, "sk_profiles" in sections)
+    if "sk_data" in sections:
+        _sk_data()
     if "sk_grid" in sections:
         _sk_grid()
     if "nsi" in sections:
@@ -527,6 +529,45 @@ def _sk_io_from_no(anchored: Any, plain: Any) -> None:
               f"{dev[worst]:+.4f} |", flush=True)
 
 
+def _sk_data() -> None:
+    """The release's data against its own NO MC: per sample, per migration group of the card
+    (superk_atm_2023.toml ``[migrations]``) and in the lowest momentum bin of the sub-GeV
+    samples: what the nuisances of the likelihood have to absorb (docs "Systematics")."""
+    from globalfit.data import release_path
+    from likelihoods.oscillation.superk_atm_2023 import SuperKAtm2023
+
+    lik = SuperKAtm2023()
+    mc, data = sk_release_totals(lik, "NO"), lik.data
+    names = lik.sample_names
+    info = np.genfromtxt(release_path(lik.card["release"]) / "bins" / "sk_2023_BinInfo.txt",
+                         skip_header=1, dtype=None, encoding=None)
+    log_p = np.array([row[1] for row in info])
+    overall = data.sum() / mc.sum()
+    print(f"\n## superk_atm_2023: the release's data / its NO MC (all bins {overall:.4f})")
+    print("| sample | data / MC | relative to all bins |")
+    for name in dict.fromkeys(names):
+        m = names == name
+        r = data[m].sum() / mc[m].sum()
+        print(f"| {name} | {r:.3f} | {r / overall:.3f} |")
+    print("\n| migration: from / to samples | from: data / MC | to: data / MC | both |")
+    for key, spec in lik.card["migrations"].items():
+        for group in spec["groups"]:
+            src, dst = np.isin(names, group["from"]), np.isin(names, group["to"])
+            both = src | dst
+            print(f"| {key}: {', '.join(group['from'])} / {', '.join(group['to'])} | "
+                  f"{data[src].sum() / mc[src].sum():.3f} | {data[dst].sum() / mc[dst].sum():.3f}"
+                  f" | {data[both].sum() / mc[both].sum():.3f} |")
+    print("\n| sub-GeV sample | lowest momentum bin: data / MC | other bins |")
+    for name in dict.fromkeys(names):
+        m = names == name
+        if "subgev" not in name or len(np.unique(log_p[m])) < 2:
+            continue
+        low = m & (log_p == log_p[m].min())
+        rest = m & ~low
+        print(f"| {name} | {data[low].sum() / mc[low].sum():.3f} | "
+              f"{data[rest].sum() / mc[rest].sum():.3f} |", flush=True)
+
+
 def _sk_reweighting(lik: Any) -> None:
     print("\n## superk_atm_2023: plain reweighting (anchor none) at the release's NO best fit "
           "vs its NO MC")
@@ -565,7 +606,7 @@ def _sk_profiles(lik: Any) -> None:
     cx, cy = gr["SK2023_q13-constrained_m23_s23_90percent_no"]
     print(f"release 90% NO: sin^2 theta23 [{cx.min():.3f}, {cx.max():.3f}], "
           f"|dm| [{cy.min()*1e3:.3f}, {cy.max()*1e3:.3f}] 1e-3 eV^2")
-    for s2 in (0.40, 0.60):
+    for s2 in (0.40, 0.45, 0.60):
         th = math.asin(math.sqrt(s2))
         c, _ = sk_profile(lik, {**no, "theta23": th}, {**b_no, "theta23": th},
                           free=("dm31", "delta_cp"))

@@ -93,6 +93,10 @@ def migration_matrix(names: np.ndarray, counts: np.ndarray,
     known = [str(n) for n in dict.fromkeys(names)]
     cols, sds, keys = [], [], []
     for key, m in spec.items():
+        if not isinstance(m, dict) or "sd" not in m or "groups" not in m or any(
+                set(g) != {"from", "to"} for g in m["groups"]):
+            raise GlobalfitError(f"Super-K migration {key!r} needs sd and groups of "
+                                 f"{{from = [...], to = [...]}} samples (superk_atm_2023.toml).")
         col = np.zeros(len(names))
         for group in m["groups"]:
             for s in (*group["from"], *group["to"]):
@@ -243,6 +247,9 @@ class SuperKAtm2023(Likelihood):
         self._migration_names, sd, matrix = migration_matrix(names, release_no.sum(axis=1),
                                                              spec)
         self._migration_sd = dict(zip(self._migration_names, sd.tolist(), strict=True))
+        if both := sorted(set(self._migration_sd) & set(self._sd)):
+            raise GlobalfitError(f"superk_atm_2023: {', '.join(both)} named both a systematic "
+                                 "and a migration in the data card.")
         self._migration_matrix = jnp.asarray(matrix)
 
     def _anchor_factors(self, release: np.ndarray, config: str) -> np.ndarray:

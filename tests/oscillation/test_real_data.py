@@ -267,6 +267,8 @@ def test_migration_matrix_conserves_each_group():
     with pytest.raises(GlobalfitError, match=expected):
         migration_matrix(names, counts, {"x": {"sd": 0.1, "groups": [{"from": ["a_1n"],
                                                                           "to": ["a_on"]}]}})
+    with pytest.raises(GlobalfitError, match="needs sd and groups"):
+        migration_matrix(names, counts, {"x": {"sd": 0.1, "groups": [{"from": ["a_1n"]}]}})
 
 
 @sk_data

@@ -277,9 +277,9 @@ def test_superk_migrations_follow_the_data(superk_anchored):
     NO best fit with every other nuisance at 0, the neutron-tagging migration alone lowers the
     chi2 against the data when it moves events out of the tagged samples (x = -0.2: the tagged
     SK IV-V samples lie 16-27% below the release's MC, their partners above; docs/oscillation.md,
-    "Migrations") and leaves the total prediction unchanged (1e-7 relative: the groups are
-    balanced on the release's MC, which the anchored prediction equals except in the clipped
-    nu_tau entries, under one event)."""
+    superk_atm_2023 "Systematics") and leaves the total prediction unchanged (1e-7 relative:
+    the groups are balanced on the release's MC, which the anchored prediction equals except in
+    the clipped nu_tau entries, under one event)."""
     from likelihoods.oscillation.superk_atm_2023 import mc_truth
 
     pri = superk_anchored.nuisance_priors()

@@ -4,7 +4,9 @@
   whole run; a second writer gets one sentence and exit status 2.
 - **Fingerprinted.** :class:`Fingerprint` hashes everything that defines a result: model and
   options, likelihoods with their resolved options, free/fixed/tied parameters and priors, the
-  sampler settings that change results, and the hashes of the data cards and release files read.
+  sampler settings that change results, the hashes of the data cards and release files read,
+  and the version of the code that computes it (``globalfit.code_version``: a physics fix in a
+  module, its card unchanged, is a different run).
   It is written beside the checkpoint and into ``summary.json`` (``provenance.fingerprint``); a
   checkpoint of another run is refused, naming what differs, and :func:`is_finished` with a
   fingerprint treats a finished result of another run as not this result.
@@ -81,8 +83,9 @@ class Fingerprint:
 
     @classmethod
     def of(cls, fit: Any, card: Any) -> Fingerprint:
+        from globalfit.code_version import run_code_hashes
         from globalfit.data import file_hash
-        from globalfit.samplers import settings_schema
+        from globalfit.samplers import get_sampler, settings_schema
         from globalfit.schema import check_settings, result_settings
 
         name = card.sampler["name"]
@@ -107,6 +110,7 @@ class Fingerprint:
             "data": {"cards": {lik.name: file_hash(lik.card_path())
                                for lik in fit.likelihoods if lik.card_file},
                      "releases": releases},
+            "code": run_code_hashes(fit, get_sampler(name).__module__),
         })
         text = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return cls("sha256:" + hashlib.sha256(text.encode()).hexdigest(), content)
@@ -130,6 +134,9 @@ def describe_difference(old: Any, new: Any, path: str = "", limit: int = 3) -> s
                     walk(a[k], b[k], sub)
                 if len(found) >= limit:
                     return
+            return
+        if where.startswith("code."):
+            found.append(f"the code of {where[5:]} (changed since)")
             return
         shown = f" ({_short(a)} vs {_short(b)})" if not isinstance(a, dict | list) else ""
         found.append(f"{where or 'the run'}{shown}")

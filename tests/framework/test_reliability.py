@@ -85,6 +85,68 @@ def test_fingerprint_in_summary_and_is_finished(finished):
     assert not is_finished(finished, Fingerprint.of(Fit.from_card(other), other))
 
 
+def test_code_change_is_a_different_run(tmp_path, monkeypatch):
+    # a physics fix in a module, its card unchanged, used to resume the old likelihood's
+    # checkpoint with exit 0; the code each run depends on is now in its fingerprint
+    import importlib
+    import os
+
+    from globalfit.code_version import code_hashes
+    from globalfit.run_folder import describe_difference
+
+    pkg = tmp_path / "gfplug"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "lik.py").write_text("from gfplug.physics import SCALE\n\n\ndef f(x):\n"
+                                "    return SCALE * x\n")
+    physics = pkg / "physics.py"
+    physics.write_text('"""Scale."""\nSCALE = 1.0\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+
+    def edit(text: str, step: int) -> dict[str, str]:
+        physics.write_text(text)
+        t = physics.stat().st_mtime_ns + step * 10**9
+        os.utime(physics, ns=(t, t))
+        return code_hashes(["gfplug.lik"])
+
+    before = code_hashes(["gfplug.lik"])
+    # the plug-in's imports are followed, with the combiner's; presentation code is not
+    assert {"gfplug.lik", "gfplug.physics", "globalfit.fit", "globalfit.likelihood"} <= set(before)
+    assert "globalfit.plots" not in before and "globalfit.cli" not in before
+    # docstrings, comments and layout do not change the version ...
+    same = edit('"""The scale (a new docstring)."""\n\n# a comment\nSCALE = 1.0  # same\n', 1)
+    assert same == before
+    # ... a changed number does, and the difference names the module
+    changed = edit('"""Scale."""\nSCALE = 1.1\n', 2)
+    assert changed["gfplug.physics"] != before["gfplug.physics"]
+    assert {k for k in before if changed[k] != before[k]} == {"gfplug.physics"}
+    assert describe_difference({"code": before}, {"code": changed}) == (
+        "the code of gfplug.physics (changed since)")
+    # a likelihood's built-in cards beside its module count as its code (read outside any card)
+    assert "likelihoods/decays/inputs.toml" in code_hashes(["likelihoods.decays.mesons"])
+
+
+def test_resume_refuses_a_checkpoint_of_other_code(tmp_path):
+    # the same card, a checkpoint written by a different version of the combiner
+    out = tmp_path / "run"
+    card = RunCard.from_dict(tiny_card(str(out)))
+    from globalfit.fit import Fit
+
+    fp = Fingerprint.of(Fit.from_card(card), card)
+    assert "globalfit.fit" in fp.content["code"]
+    with RunFolder(out) as f:
+        f.begin(fp)
+    (out / CHECKPOINT / "dynesty.pkl").write_bytes(b"state of the old code")
+    meta = json.loads((out / CHECKPOINT / RUN_META).read_text())
+    meta["content"]["code"]["globalfit.fit"] = "0" * 16
+    meta["fingerprint"] = "sha256:" + "0" * 64
+    (out / CHECKPOINT / RUN_META).write_text(json.dumps(meta))
+    res = main("run", str(write_card(tmp_path / "a.toml", tiny_card(str(out)))), "--resume")
+    assert_one_sentence(res, "belongs to a different run", "the code of globalfit.fit", "--force")
+    assert not (out / SUMMARY).exists()
+
+
 # -- 2. data releases are verified before use -----------------------------------------------------
 def test_corrupted_release_is_refused(tmp_path, monkeypatch, release):
     from globalfit import data

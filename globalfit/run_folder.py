@@ -136,7 +136,7 @@ def describe_difference(old: Any, new: Any, path: str = "", limit: int = 3) -> s
                     return
             return
         if where.startswith("code."):
-            found.append(f"the code of {where[5:]} (changed since)")
+            found.append(f"the code of {where[5:]}")
             return
         shown = f" ({_short(a)} vs {_short(b)})" if not isinstance(a, dict | list) else ""
         found.append(f"{where or 'the run'}{shown}")

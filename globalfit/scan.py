@@ -44,7 +44,14 @@ from globalfit.executors import (
     opened,
     seed_task,
 )
-from globalfit.run_folder import Fingerprint, RunFolder, atomic_write, is_finished, plain
+from globalfit.run_folder import (
+    Fingerprint,
+    RunFolder,
+    atomic_write,
+    describe_difference,
+    is_finished,
+    plain,
+)
 
 _FUNC = re.compile(r"^\s*(logspace|linspace|geomspace)\(([^)]*)\)\s*$")
 PROFILE = "profile.json"
@@ -133,12 +140,21 @@ def _point_fit(task: dict[str, Any]) -> tuple[RunCard, Any, Fingerprint]:
     return card, fit, Fingerprint.of(fit, card)
 
 
-def _point_done(task: dict[str, Any]) -> bool:
-    """Whether the point's results (sampler run, profile bounds) are there and of this card."""
+def _point_state(task: dict[str, Any]) -> tuple[bool, str | None]:
+    """Whether the point's results (sampler run, profile bounds) are there and of this run;
+    if not, what differs from the results its folder holds of another run (None: none there)."""
     _, _, fp = _point_fit(task)
     out = Path(task["dir"])
-    return ((task["profile_only"] or is_finished(out, fp))
-            and read_profile(out / PROFILE).get("fingerprint") == profile_digest(fp))
+    profile = read_profile(out / PROFILE).get("fingerprint")
+    if ((task["profile_only"] or is_finished(out, fp)) and profile == profile_digest(fp)):
+        return True, None
+    if not task["profile_only"] and is_finished(out):
+        from globalfit.results import load_summary
+
+        old = load_summary(out).get("provenance", {}).get("resolved", {})
+        if old and old != fp.content:
+            return False, describe_difference(old, fp.content)
+    return False, ("the profile bounds of another run" if profile is not None else None)
 
 
 def _active(probe: Any, param: str, value: float) -> set[str]:
@@ -220,13 +236,18 @@ def run_scan(card_path: str | Path, over: str | None = None, out: str | Path | N
             tasks.append({"raw": raw, "card_path": str(card.path) if card.path else None,
                           "dir": point["dir"], "couplings": couplings,
                           "profile_only": profile_only})
-    todo = [t for t in tasks if not _point_done(t)]  # finished points start no worker
+    states = [_point_state(t) for t in tasks]
+    todo = [t for t, (done, _) in zip(tasks, states, strict=True) if not done]
+    stale = [why for done, why in states if not done and why is not None]
     failures: list[TaskFailure] = []
     if todo:
         from rich.progress import Progress
 
         with opened(executor or get_executor(jobs, quiet=not progress)) as ex, \
                 Progress(disable=not progress, transient=False) as bar:
+            if stale and progress:  # points of an earlier card or code are redone: say so
+                bar.console.print(f"{len(stale)} of {len(tasks)} points hold results of "
+                                  f"another run and are recomputed (first: {stale[0]}).")
             task_id = bar.add_task(f"scan {param}: {len(combos)} combinations x {len(values)} "
                                    "values", total=len(tasks), completed=len(tasks) - len(todo))
             for _item, res in ex.map(_run_point, todo):

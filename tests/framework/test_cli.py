@@ -129,8 +129,10 @@ def test_scan_limits_and_rerun_skips(tmp_path):
     # another card (other sampler settings) is a different result: its points are rerun
     raw["sampler"]["nlive"] = 100
     res = cli("scan", str(write(tmp_path / "scan.toml", raw)), "--over", "m_zprime=0.1",
-              "--out", str(out), "--quiet")
+              "--out", str(out))
     assert res.returncode == 0, res.stderr
+    assert ("1 of 1 points hold results of another run and are recomputed (first: "
+            "sampler.nlive" in " ".join(res.stdout.split()))
     s = json.loads((out / "poisson_counting" / "m_zprime=0.1" / "summary.json").read_text())
     assert s["sampler"]["settings"]["nlive"] == 100
 

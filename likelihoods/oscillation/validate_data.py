@@ -17,7 +17,10 @@ docs/oscillation.md, "Real data":
    constrained"), against the release's IO - NO Delta chi2 = 5.69; the delta_CP profile against
    the release's graph; the sin^2 theta23 and |dm32| profile ranges at Delta chi2 = 4.61 against
    the extents of the release's 90% contour (the extent of a 2-d region is the 1-d profile
-   range at the same Delta chi2).
+   range at the same Delta chi2); per sample, the largest chi2 at the NO minimum and where
+   the Delta chi2 of delta = 0 comes from (``--sections sk_profiles``);
+4. the same with theta13 profiled too, against the release's theta13-free graphs (IO - NO
+   5.23, delta_CP profile; ``--sections sk_profiles_q13free``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ import globalfit  # noqa: F401  (float64)
 from globalfit.models import Point, get_model
 from likelihoods.oscillation.nufit import best_fit
 from likelihoods.oscillation.superk_atm_2023 import mc_truth
+
+#: Step of each free oscillation parameter in the profiles' scaled variables (rad, eV^2).
+PROFILE_SCALE = {"theta13": 0.005, "theta23": 0.02, "dm31": 3e-5, "delta_cp": 0.3}
 
 
 def _point(lik: Any, osc: dict, nuis: dict | None = None, **eps: float) -> Point:
@@ -194,10 +200,9 @@ def _sk_profile_function(lik: Any, free: tuple[str, ...]) -> Any:
     pri = lik.nuisance_priors()
     names = list(pri)
     sd = np.array([pri[k].sd for k in names])
-    scale = {"theta23": 0.02, "dm31": 3e-5, "delta_cp": 0.3}
 
     def chi2(z, s0, fixed):
-        osc = {**fixed, **{k: s0[i] + z[i] * scale[k] for i, k in enumerate(free)}}
+        osc = {**fixed, **{k: s0[i] + z[i] * PROFILE_SCALE[k] for i, k in enumerate(free)}}
         nu = {k: z[len(free) + j] * sd[j] for j, k in enumerate(names)}
         return lik.chi2(_point(lik, osc, nu)) + jnp.sum(z[len(free):] ** 2)
 
@@ -205,19 +210,20 @@ def _sk_profile_function(lik: Any, free: tuple[str, ...]) -> Any:
 
 
 def sk_profile(lik: Any, fixed: dict[str, float], start: dict[str, float],
-               free: tuple[str, ...] = ("theta23", "dm31", "delta_cp")) -> tuple[float, dict]:
+               free: tuple[str, ...] = ("theta23", "dm31", "delta_cp")
+               ) -> tuple[float, dict, dict]:
     """min over ``free`` oscillation parameters and all nuisances (Gaussian pulls) of the
     superk_atm_2023 chi2, the other oscillation parameters at ``fixed``; L-BFGS-B with jax
     gradients from ``start`` and, when theta23 is free, also from its other octant
-    (pi/2 - theta23): the two octants are separate minima."""
+    (pi/2 - theta23): the two octants are separate minima. Returns the minimum, the free
+    parameters and the nuisances there."""
     f = _sk_profile_function(lik, free)
     fixed = {k: float(v) for k, v in fixed.items()}
-    scale = {"theta23": 0.02, "dm31": 3e-5, "delta_cp": 0.3}
-    n_nuis = len(lik.nuisance_priors())
+    pri = lik.nuisance_priors()
     starts = [start]
     if "theta23" in free:
         starts.append({**start, "theta23": math.pi / 2 - start["theta23"]})
-    best: tuple[float, dict] = (np.inf, {})
+    best: tuple[float, dict, dict] = (np.inf, {}, {})
     for s0 in starts:
         x0 = jnp.asarray([s0[k] for k in free])
 
@@ -225,11 +231,35 @@ def sk_profile(lik: Any, fixed: dict[str, float], start: dict[str, float],
             v, g = f(jnp.asarray(z), x0, fixed)
             return float(v), np.asarray(g)
 
-        r = minimize(fun, np.zeros(len(free) + n_nuis), jac=True, method="L-BFGS-B",
+        r = minimize(fun, np.zeros(len(free) + len(pri)), jac=True, method="L-BFGS-B",
                      options={"maxiter": 200})
         if r.fun < best[0]:
-            best = (float(r.fun), {k: s0[k] + r.x[i] * scale[k] for i, k in enumerate(free)})
+            best = (float(r.fun),
+                    {k: s0[k] + r.x[i] * PROFILE_SCALE[k] for i, k in enumerate(free)},
+                    {k: float(r.x[len(free) + j]) * pri[k].sd for j, k in enumerate(pri)})
     return best
+
+
+def sk_sample_chi2(lik: Any, osc: dict[str, float], nuis: dict[str, float]) -> dict[str, float]:
+    """superk_atm_2023's Poisson chi2 per sample (the release's sample names) at ``osc`` and
+    ``nuis`` (no pulls): where in the data a difference between two fits comes from."""
+    n = np.maximum(np.asarray(jnp.sum(lik.expected_by_type(_point(lik, osc, nuis)), axis=1)),
+                   1e-3)
+    d = lik.data
+    per_bin = 2 * (n - d + np.where(d > 0, d * np.log(np.where(d > 0, d, 1.0) / n), 0.0))
+    return {name: float(per_bin[lik.sample_names == name].sum())
+            for name in dict.fromkeys(lik.sample_names)}
+
+
+def print_sample_differences(a: dict[str, float], b: dict[str, float], label: str,
+                             top: int = 6) -> None:
+    """The ``top`` samples whose chi2 differs most between fits ``a`` and ``b`` (b - a)."""
+    diff = sorted(((b[k] - a[k], k) for k in a), key=lambda t: -abs(t[0]))
+    total = sum(b.values()) - sum(a.values())
+    print(f"\n| sample ({label}) | Delta chi2 |")
+    for d, k in diff[:top]:
+        print(f"| {k} | {d:+.2f} |")
+    print(f"| (all {len(a)} samples) | {total:+.2f} |", flush=True)
 
 
 def nsi_profile(lik: Any, coupling: str, grid: np.ndarray, ordering: str = "NO") -> np.ndarray:
@@ -265,7 +295,7 @@ def combined_nsi_profile(liks: list, coupling: str, grid: np.ndarray, start: dic
     with theta23 in the other octant (the better of the two kept)."""
     names = [(lk, k) for lk in liks for k in lk.nuisance_priors()]
     sd = np.array([lk.nuisance_priors()[k].sd for lk, k in names])
-    scale = {"theta23": 0.02, "dm31": 3e-5, "delta_cp": 0.3}
+    scale = PROFILE_SCALE
     nf = len(free)
 
     def chi2(x, z):
@@ -319,7 +349,8 @@ def release_graphs(kind: str = "constrained") -> dict[str, tuple[np.ndarray, np.
     return {k.split(";")[0]: tuple(np.asarray(a) for a in f[k].values()) for k in f.keys()}
 
 
-SECTIONS = ("earth", "minos", "minos_nsi", "sk", "sk_data", "sk_grid", "sk_profiles", "nsi")
+SECTIONS = ("earth", "minos", "minos_nsi", "sk", "sk_data", "sk_grid", "sk_profiles",
+            "sk_profiles_q13free", "nsi")
 #: NSI grids of the combined Super-K + MINOS profile (section "nsi"), eps^u
 NSI_GRIDS = {"eps_tautau_u": np.linspace(-0.12, 0.12, 13),
              "eps_mutau_u": np.concatenate([[-0.03, -0.02, -0.015, -0.01],
@@ -347,8 +378,9 @@ def main(argv: list[str]) -> None:
         _minos()
     if "minos_nsi" in sections:
         _minos_nsi()
-    if "sk" in sections or "sk_profiles" in sections:
-        _superk("sk" in sections, "sk_profiles" in sections)
+    if sections & {"sk", "sk_profiles", "sk_profiles_q13free"}:
+        _superk("sk" in sections, "sk_profiles" in sections,
+                "sk_profiles_q13free" in sections)
     if "sk_data" in sections:
         _sk_data()
     if "sk_grid" in sections:
@@ -478,7 +510,7 @@ def _minos_nsi() -> None:
 
 
 
-def _superk(reweighting: bool, profiles: bool) -> None:
+def _superk(reweighting: bool, profiles: bool, profiles_q13free: bool = False) -> None:
     from likelihoods.oscillation.superk_atm_2023 import SuperKAtm2023
 
     lik = SuperKAtm2023()
@@ -488,6 +520,8 @@ def _superk(reweighting: bool, profiles: bool) -> None:
         _sk_io_from_no(lik, plain)
     if profiles:
         _sk_profiles(lik)
+    if profiles_q13free:
+        _sk_profiles(lik, "free")
 
 
 def sk_io_fit(lik: Any, total: Any, io_mc: np.ndarray) -> tuple[dict[str, float], float]:
@@ -579,41 +613,65 @@ def _sk_reweighting(lik: Any) -> None:
     print(f"| total | {a:.1f} | {b:.1f} | {a / b - 1:+.3f} |", flush=True)
 
 
-def _sk_profiles(lik: Any) -> None:
+def _sk_profiles(lik: Any, theta13: str = "constrained") -> None:
+    """Minima (NO, IO), delta_CP profile and 1-d profiles of superk_atm_2023 against the
+    release's graphs. ``theta13`` "constrained": fixed at NuFIT 6.0, against the release's
+    reactor-constrained fits (sk_q13-constrained_2023.root); "free": profiled as well, against
+    sk_q13-free_2023.root (minima and the delta_CP profile only)."""
     from likelihoods.oscillation.superk_atm_2023 import SuperKAtm2023
 
+    free13 = ("theta13",) if theta13 == "free" else ()
     no = mc_truth(lik.card, "NO")
     io = {**best_fit("IO"), "theta23": no["theta23"], "delta_cp": no["delta_cp"],
           "dm31": -no["dm31"] + no["dm21"]}
     lik_io = SuperKAtm2023(mass_ordering="IO")
-    c_no, b_no = sk_profile(lik, no, no)
-    c_io, b_io = sk_profile(lik_io, io, io)
-    print("\n## superk_atm_2023: minima, theta13 fixed (NuFIT 6.0), nuisances profiled")
-    print(f"NO: chi2 = {c_no:.2f} at sin^2 theta23 = {math.sin(b_no['theta23'])**2:.3f}, "
-          f"dm31 = {b_no['dm31']:.4e}, delta = {b_no['delta_cp']:.2f}")
-    print(f"IO: chi2 = {c_io:.2f} at sin^2 theta23 = {math.sin(b_io['theta23'])**2:.3f}, "
-          f"dm31 = {b_io['dm31']:.4e}, delta = {b_io['delta_cp']:.2f}")
-    print(f"IO - NO = {c_io - c_no:.2f} (release: 5.69)", flush=True)
-    gr = release_graphs("constrained")
-    print("\n## superk_atm_2023: delta_CP profile (NO), Delta chi2 vs the release's graph")
-    x, y = gr["SK2023_q13-constrained_dcp_chi2_no"]
+    c_no, b_no, n_no = sk_profile(lik, no, no, free=(*free13, "theta23", "dm31", "delta_cp"))
+    c_io, b_io, _ = sk_profile(lik_io, io, io, free=(*free13, "theta23", "dm31", "delta_cp"))
+    gr = release_graphs(theta13)
+    kind = "theta13 free" if free13 else "theta13 fixed (NuFIT 6.0)"
+
+    def where(b: dict) -> str:
+        s13 = f"sin^2 theta13 = {math.sin(b['theta13'])**2:.4f}, " if free13 else ""
+        return (f"{s13}sin^2 theta23 = {math.sin(b['theta23'])**2:.3f}, dm31 = "
+                f"{b['dm31']:.4e}, delta = {b['delta_cp']:.2f}")
+
+    print(f"\n## superk_atm_2023: minima, {kind}, nuisances profiled")
+    print(f"NO: chi2 = {c_no:.2f} at {where(b_no)}")
+    print(f"IO: chi2 = {c_io:.2f} at {where(b_io)}")
+    print(f"IO - NO = {c_io - c_no:.2f} (release: "
+          f"{gr[f'SK2023_q13-{theta13}_dcp_chi2_io'][1].min():.2f})", flush=True)
+    at_min = sk_sample_chi2(lik, {**no, **b_no}, n_no)
+    nbins = {k: int((lik.sample_names == k).sum()) for k in at_min}
+    worst = sorted(at_min, key=lambda k: nbins[k] - at_min[k])[:5]
+    print("\n| sample (NO minimum) | chi2 | bins |")
+    for k in worst:
+        print(f"| {k} | {at_min[k]:.1f} | {nbins[k]} |")
+    print(f"\n## superk_atm_2023: delta_CP profile (NO, {kind}), Delta chi2 vs the release's "
+          "graph")
+    x, y = gr[f"SK2023_q13-{theta13}_dcp_chi2_no"]
+    print(f"release minimum at delta = {x[np.argmin(y)]:.2f}")
     for dcp in (-math.pi / 2, 0.0, math.pi / 2):
-        c, _ = sk_profile(lik, {**no, "delta_cp": dcp}, {**b_no, "delta_cp": dcp},
-                          free=("theta23", "dm31"))
+        c, b, n = sk_profile(lik, {**no, "delta_cp": dcp}, {**b_no, "delta_cp": dcp},
+                             free=(*free13, "theta23", "dm31"))
         print(f"| delta = {dcp:+.2f} | {c - c_no:.2f} | {np.interp(dcp, x, y):.2f} |",
               flush=True)
+        if dcp == 0.0:
+            print_sample_differences(at_min, sk_sample_chi2(lik, {**no, **b, "delta_cp": dcp}, n),
+                                     f"delta = 0 minus the minimum at {b_no['delta_cp']:.2f}")
+    if free13:
+        return
     print("\n## superk_atm_2023: 1-d profiles at Delta chi2 = 4.61 vs the 90% contour extent")
     cx, cy = gr["SK2023_q13-constrained_m23_s23_90percent_no"]
     print(f"release 90% NO: sin^2 theta23 [{cx.min():.3f}, {cx.max():.3f}], "
           f"|dm| [{cy.min()*1e3:.3f}, {cy.max()*1e3:.3f}] 1e-3 eV^2")
     for s2 in (0.40, 0.45, 0.60):
         th = math.asin(math.sqrt(s2))
-        c, _ = sk_profile(lik, {**no, "theta23": th}, {**b_no, "theta23": th},
-                          free=("dm31", "delta_cp"))
+        c, _, _ = sk_profile(lik, {**no, "theta23": th}, {**b_no, "theta23": th},
+                             free=("dm31", "delta_cp"))
         print(f"| sin^2 theta23 = {s2:.2f} | Delta chi2 = {c - c_no:.2f} |", flush=True)
     for dm in (2.1e-3, 2.7e-3, 3.0e-3):
-        c, _ = sk_profile(lik, {**no, "dm31": dm + no["dm21"]},
-                          {**b_no, "dm31": dm + no["dm21"]}, free=("theta23", "delta_cp"))
+        c, _, _ = sk_profile(lik, {**no, "dm31": dm + no["dm21"]},
+                             {**b_no, "dm31": dm + no["dm21"]}, free=("theta23", "delta_cp"))
         print(f"| dm32 = {dm:.2e} | Delta chi2 = {c - c_no:.2f} |", flush=True)
 
 

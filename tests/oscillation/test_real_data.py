@@ -292,6 +292,13 @@ def test_superk_migrations_follow_the_data(superk_anchored):
     (c0, n0), (c1, n1) = f(0.0), f(-0.2)
     assert float(n1) == pytest.approx(float(n0), rel=1e-7)
     assert float(c0) - float(c1) > 100.0
+    # the per-sample chi2 that validate_data prints (docs' per-sample figures) adds up to the
+    # likelihood's chi2 (1e-9 relative: the same Poisson terms, summed by sample)
+    from likelihoods.oscillation.validate_data import sk_sample_chi2
+
+    per_sample = sk_sample_chi2(superk_anchored, osc, nuis)
+    assert len(per_sample) == 29 and set(per_sample) == set(superk_anchored.sample_names)
+    assert sum(per_sample.values()) == pytest.approx(float(c0), rel=1e-9)
 
 
 @pytest.mark.slow

@@ -140,21 +140,22 @@ def _point_fit(task: dict[str, Any]) -> tuple[RunCard, Any, Fingerprint]:
     return card, fit, Fingerprint.of(fit, card)
 
 
-def _point_state(task: dict[str, Any]) -> tuple[bool, str | None]:
+def _point_state(task: dict[str, Any]) -> tuple[bool, str | None, Fingerprint]:
     """Whether the point's results (sampler run, profile bounds) are there and of this run;
-    if not, what differs from the results its folder holds of another run (None: none there)."""
+    if not, what differs from the results its folder holds of another run (None: none there);
+    and the point's fingerprint."""
     _, _, fp = _point_fit(task)
     out = Path(task["dir"])
     profile = read_profile(out / PROFILE).get("fingerprint")
     if ((task["profile_only"] or is_finished(out, fp)) and profile == profile_digest(fp)):
-        return True, None
+        return True, None, fp
     if not task["profile_only"] and is_finished(out):
         from globalfit.results import load_summary
 
         old = load_summary(out).get("provenance", {}).get("resolved", {})
         if old and old != fp.content:
-            return False, describe_difference(old, fp.content)
-    return False, ("the profile bounds of another run" if profile is not None else None)
+            return False, describe_difference(old, fp.content), fp
+    return False, ("the profile bounds of another run" if profile is not None else None), fp
 
 
 def _active(probe: Any, param: str, value: float) -> set[str]:
@@ -237,8 +238,13 @@ def run_scan(card_path: str | Path, over: str | None = None, out: str | Path | N
                           "dir": point["dir"], "couplings": couplings,
                           "profile_only": profile_only})
     states = [_point_state(t) for t in tasks]
-    todo = [t for t, (done, _) in zip(tasks, states, strict=True) if not done]
-    stale = [why for done, why in states if not done and why is not None]
+    todo = [t for t, (done, _, _) in zip(tasks, states, strict=True) if not done]
+    stale = [why for done, why, _ in states if not done and why is not None]
+    expect = {t["dir"]: fp for t, (_, _, fp) in zip(tasks, states, strict=True)}
+    for p in points:  # scan.csv reads a point's results only if they are of this run
+        if p["dir"] in expect:
+            p["fingerprint"] = expect[p["dir"]].digest
+            p["profile_fingerprint"] = profile_digest(expect[p["dir"]])
     failures: list[TaskFailure] = []
     if todo:
         from rich.progress import Progress
@@ -264,7 +270,9 @@ def run_scan(card_path: str | Path, over: str | None = None, out: str | Path | N
 def write_scan_table(base: Path, param: str, points: list[dict[str, Any]], couplings: list[str],
                      title: str = "", profile_only: bool = False,
                      model: tuple[str, dict[str, Any]] | None = None) -> Path:
-    """``scan.csv`` (long format, module docstring) and the exclusion plots."""
+    """``scan.csv`` (long format, module docstring) and the exclusion plots. A point's results
+    are read only if they are of this run (its ``fingerprint`` and ``profile_fingerprint``,
+    where given): a point whose rerun failed leaves empty cells, not an earlier run's limits."""
     from globalfit.results import load_summary
 
     rows = []
@@ -272,9 +280,13 @@ def write_scan_table(base: Path, param: str, points: list[dict[str, Any]], coupl
         row: dict[str, Any] = {"combination": p["combination"],
                                "projection": str(p["projection"]).lower(), param: p["value"],
                                "likelihoods": ";".join(p["likelihoods"])}
-        prof = read_profile(Path(p["dir"]) / PROFILE).get("bounds", {}) if p["likelihoods"] else {}
+        profile = read_profile(Path(p["dir"]) / PROFILE) if p["likelihoods"] else {}
+        ours = profile.get("fingerprint") == p.get("profile_fingerprint", profile.get(
+            "fingerprint"))
+        prof = profile.get("bounds", {}) if ours else {}
         summ = (load_summary(p["dir"]) if p["likelihoods"] and not profile_only
-                and is_finished(p["dir"]) else None)  # a failed point: empty cells
+                and is_finished(p["dir"], p.get("fingerprint"))
+                else None)  # a failed point: empty cells
         for c in couplings:
             b = prof.get(c)
             row[f"{c}_profile95"] = "" if b is None or not math.isfinite(b) else f"{b:.6g}"

@@ -135,6 +135,21 @@ def test_scan_limits_and_rerun_skips(tmp_path):
             "sampler.nlive" in " ".join(res.stdout.split()))
     s = json.loads((out / "poisson_counting" / "m_zprime=0.1" / "summary.json").read_text())
     assert s["sampler"]["settings"]["nlive"] == 100
+    # scan.csv reads a point's results only if they are of this run: a point whose rerun
+    # failed leaves empty cells, not the limits of an earlier card or code
+    from globalfit.scan import PROFILE, write_scan_table
+
+    point = out / "poisson_counting" / "m_zprime=0.1"
+    prof = json.loads((point / PROFILE).read_text())["fingerprint"]
+    for fps, filled in (((s["provenance"]["fingerprint"], prof), True),
+                        (("sha256:another", "sha256:another"), False)):
+        pts = [{"combination": "poisson_counting", "projection": False, "value": 0.1,
+                "likelihoods": ("poisson_counting",), "dir": str(point),
+                "fingerprint": fps[0], "profile_fingerprint": fps[1]}]
+        row = next(csv.DictReader((write_scan_table(tmp_path / "t", "m_zprime", pts,
+                                                    ["g_prime"]) / "scan.csv").open()))
+        cells = (row["g_prime_upper95"], row["g_prime_profile95"], row["converged"])
+        assert all(cells) if filled else not any(cells), cells
 
 
 def test_compare_flags_disagreeing_samplers(tmp_path):

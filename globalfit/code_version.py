@@ -4,15 +4,15 @@ A result is defined by its card, its data *and the code that computes it*: a phy
 likelihood module, with its card unchanged, must not let a checkpoint of the old likelihood be
 resumed, nor a finished result of the old code be taken for this run's. :func:`code_hashes`
 follows the project's own imports (``globalfit.*``, ``likelihoods.*``) from the modules a run
-uses -- its likelihoods' classes, its model, its sampler, the combiner -- and hashes each module
-reached, together with the cards those modules name beside themselves (``prem.toml``,
-``inputs.toml``, ... are read outside any run card).
+uses -- its likelihoods' classes, its model, its sampler, the combiner, the summary's statistics
+and the profile bounds -- and hashes each module reached, together with the cards those modules
+name beside themselves (``prem.toml``, ``inputs.toml``, ... are read outside any run card).
 
 A module is hashed by its syntax tree without docstrings, so a change of comments, docstrings or
 formatting keeps the version; any change a Python interpreter could see changes it. The set of
 modules depends only on the run (not on what the process happened to import before), so every
-process running the same code computes the same fingerprint. Modules that only present results
-(plots, command line, export) are not followed.
+process running the same code computes the same fingerprint. Modules that only present or
+orchestrate results (plots, command line, export, scans, the run folder) are not followed.
 """
 
 from __future__ import annotations
@@ -30,13 +30,14 @@ PROJECT_PACKAGES = ("globalfit", "likelihoods")
 PRESENTATION = frozenset({
     "globalfit.cli", "globalfit.plots", "globalfit.combination_plots", "globalfit.export",
     "globalfit.labels", "globalfit.compare", "globalfit.runner", "globalfit.scan",
-    "globalfit.combine", "globalfit.combinations", "globalfit.executors", "globalfit.results",
+    "globalfit.combine", "globalfit.combinations", "globalfit.executors",
     "globalfit.run_folder", "globalfit.code_version", "globalfit.information",
     "likelihoods.coherent.plot_spectra",
 })
 
-#: Always part of a run: the combiner and the likelihood interface.
-CORE = ("globalfit.fit", "globalfit.likelihood")
+#: Always part of a run: the combiner, the likelihood interface, the summary's statistics
+#: (limits, their Monte Carlo errors, the convergence verdict) and the profile bounds of scans.
+CORE = ("globalfit.fit", "globalfit.likelihood", "globalfit.results", "globalfit.profile")
 
 _hashes: dict[tuple[str, int, int], str] = {}
 _scanned: dict[tuple[str, int, int], tuple[frozenset[str], frozenset[str]]] = {}

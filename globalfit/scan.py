@@ -10,13 +10,13 @@ validity window holds the value (a search outside its mass range says nothing th
 
 Each (combination, value) is one folder ``OUT/<combination>/<param>=<value>`` (a run folder
 when a sampler runs; ``profile.json`` beside it, both fingerprinted, so reruns skip finished
-points and a changed card recomputes them). ``scan.csv`` is in long format: ``combination``,
-``projection``, the scanned parameter, ``likelihoods`` (those that apply there), per coupling
-``<name>_profile95``, ``<name>_upper95`` and its Monte Carlo error ``<name>_upper95_err``
-(globalfit.limit_error; empty where not computed), and the sampler's
-convergence verdict. ``scan.png`` (``scan_<coupling>.png`` for several couplings) shades the
-excluded regions of measurements, dashes projections and says which curves are profile or
-Bayesian.
+points and a changed card or code recomputes them; ``scan.csv`` reads only this run's
+results). ``scan.csv`` is in long format: ``combination``, ``projection``, the scanned
+parameter, ``likelihoods`` (those that apply there), per coupling ``<name>_profile95``,
+``<name>_upper95`` and its Monte Carlo error ``<name>_upper95_err`` (globalfit.limit_error;
+empty where not computed), and the sampler's convergence verdict. ``scan.png``
+(``scan_<coupling>.png`` for several couplings) shades the excluded regions of measurements,
+dashes projections and says which curves are profile or Bayesian.
 """
 
 from __future__ import annotations
@@ -281,9 +281,8 @@ def write_scan_table(base: Path, param: str, points: list[dict[str, Any]], coupl
                                "projection": str(p["projection"]).lower(), param: p["value"],
                                "likelihoods": ";".join(p["likelihoods"])}
         profile = read_profile(Path(p["dir"]) / PROFILE) if p["likelihoods"] else {}
-        ours = profile.get("fingerprint") == p.get("profile_fingerprint", profile.get(
-            "fingerprint"))
-        prof = profile.get("bounds", {}) if ours else {}
+        want = p.get("profile_fingerprint")
+        prof = profile.get("bounds", {}) if want in (None, profile.get("fingerprint")) else {}
         summ = (load_summary(p["dir"]) if p["likelihoods"] and not profile_only
                 and is_finished(p["dir"], p.get("fingerprint"))
                 else None)  # a failed point: empty cells

@@ -243,12 +243,12 @@ def sk_profile(lik: Any, fixed: dict[str, float], start: dict[str, float],
 def sk_sample_chi2(lik: Any, osc: dict[str, float], nuis: dict[str, float]) -> dict[str, float]:
     """superk_atm_2023's Poisson chi2 per sample (the release's sample names) at ``osc`` and
     ``nuis`` (no pulls): where in the data a difference between two fits comes from."""
+    from likelihoods.oscillation.experiment import poisson_chi2
+
     n = np.maximum(np.asarray(jnp.sum(lik.expected_by_type(_point(lik, osc, nuis)), axis=1)),
-                   1e-3)
-    d = lik.data
-    per_bin = 2 * (n - d + np.where(d > 0, d * np.log(np.where(d > 0, d, 1.0) / n), 0.0))
-    return {name: float(per_bin[lik.sample_names == name].sum())
-            for name in dict.fromkeys(lik.sample_names)}
+                   1e-3)                                   # as superk_atm_2023.chi2
+    return {name: float(poisson_chi2(n[m], lik.data[m]))
+            for name in dict.fromkeys(lik.sample_names) if (m := lik.sample_names == name).any()}
 
 
 def print_sample_differences(a: dict[str, float], b: dict[str, float], label: str,

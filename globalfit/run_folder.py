@@ -126,7 +126,11 @@ def describe_difference(old: Any, new: Any, path: str = "", limit: int = 3) -> s
         if isinstance(a, dict) and isinstance(b, dict):
             for k in dict.fromkeys([*a, *b]):
                 sub = f"{where}.{k}" if where else str(k)
-                if k not in b:
+                if sub == "code" and k not in a:  # written before results recorded their code
+                    found.append("the code version (not recorded by the older globalfit)")
+                elif sub.startswith("code.") and (k not in a or k not in b):
+                    found.append(f"the code of {sub[5:]}")
+                elif k not in b:
                     found.append(f"{sub} (only in the checkpoint)")
                 elif k not in a:
                     found.append(f"{sub} (only in this card)")

@@ -123,6 +123,11 @@ def test_code_change_is_a_different_run(tmp_path, monkeypatch):
     assert {k for k in before if changed[k] != before[k]} == {"gfplug.physics"}
     assert describe_difference({"code": before}, {"code": changed}) == (
         "the code of gfplug.physics")
+    # a module added to the run, and a result written before results recorded their code
+    assert describe_difference({"code": {}}, {"code": {"gfplug.new": "0"}}) == (
+        "the code of gfplug.new")
+    assert describe_difference({}, {"code": before}) == (
+        "the code version (not recorded by the older globalfit)")
     # a likelihood's built-in cards beside its module count as its code (read outside any card)
     assert "likelihoods/decays/inputs.toml" in code_hashes(["likelihoods.decays.mesons"])
 

@@ -129,12 +129,19 @@ def _run_full(task: dict[str, Any]) -> dict[str, Any]:
     from globalfit.runner import run_card
 
     path = Path(task["card_path"]) if task["card_path"] else None
-    if is_finished(task["dir"], _fingerprint(task["raw"], path)):
+    fp = _fingerprint(task["raw"], path)
+    if is_finished(task["dir"], fp):
         return {"dir": task["dir"], "how": "finished before", "summary": load_summary(task["dir"])}
+    how = "full"
+    if is_finished(task["dir"]):  # a result of another card or code: say what differs
+        from globalfit.run_folder import describe_difference
+
+        old = load_summary(task["dir"]).get("provenance", {}).get("resolved", {})
+        how = f"full (replaced a result of another run: {describe_difference(old, fp.content)})"
     card = RunCard.from_dict(task["raw"], path)
     _, summary = run_card(card, out=task["dir"], resume="auto", force=task["force"],
                           progress=False)
-    return {"dir": task["dir"], "how": "full", "summary": summary}
+    return {"dir": task["dir"], "how": how, "summary": summary}
 
 
 def _try_reweight(p: Planned, bases: list[Planned], card_path: Path | None, ess_min: int,

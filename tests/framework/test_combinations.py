@@ -169,6 +169,25 @@ def test_combine_rerun_skips_finished_combinations(combined):
     assert (base / "ab" / "summary.json").stat().st_mtime == stamp
 
 
+def test_combine_says_what_differs_in_a_replaced_result(combined, tmp_path):
+    # a folder holding a result of another run (here: other code) is rerun only with --force,
+    # and the table says what differed; the others stay finished
+    import shutil
+
+    card, base, _ = combined
+    out = shutil.copytree(base, tmp_path / "comb")
+    summary = json.loads((out / "a" / "summary.json").read_text())
+    summary["provenance"]["fingerprint"] = "sha256:" + "0" * 64
+    summary["provenance"]["resolved"]["code"]["globalfit.fit"] = "0" * 16
+    (out / "a" / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(GlobalfitError, match="finished result of another run"):
+        run_combine(card, out=out, only=["a"], progress=False)
+    _, table = run_combine(card, out=out, only=["a", "b"], force=True, progress=False)
+    how = {r["combination"]: r["how"] for r in table["rows"]}
+    assert how == {"a": "full (replaced a result of another run: the code of globalfit.fit)",
+                   "b": "finished before"}
+
+
 def test_reweighting_agrees_with_the_full_run_and_refuses_a_low_ess(combined, tmp_path):
     card, base, table = combined
     full = {r["combination"]: r for r in table["rows"]}["ab"]

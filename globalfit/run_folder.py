@@ -299,9 +299,11 @@ class RunFolder:
         finished = is_finished(self.path)
         if finished and not force:
             same = is_finished(self.path, fp)
+            old = {} if same else read_summary(self.path).get("provenance", {}).get("resolved")
+            differs = f" ({describe_difference(old, fp.content)} differ)" if old else ""
             raise GlobalfitError(
                 f"{self.path} already holds a finished result"
-                + (" of this run" if same else " of another run")
+                + (" of this run" if same else f" of another run{differs}")
                 + "; pass --force to replace it or --out to write elsewhere.")
         self.work = self.path / STAGING if finished else self.path
         ck = self.work / CHECKPOINT

@@ -180,7 +180,7 @@ def test_combine_says_what_differs_in_a_replaced_result(combined, tmp_path):
     summary["provenance"]["fingerprint"] = "sha256:" + "0" * 64
     summary["provenance"]["resolved"]["code"]["globalfit.fit"] = "0" * 16
     (out / "a" / "summary.json").write_text(json.dumps(summary))
-    with pytest.raises(GlobalfitError, match="finished result of another run"):
+    with pytest.raises(GlobalfitError, match=r"another run \(the code of globalfit.fit differ"):
         run_combine(card, out=out, only=["a"], progress=False)
     _, table = run_combine(card, out=out, only=["a", "b"], force=True, progress=False)
     how = {r["combination"]: r["how"] for r in table["rows"]}

@@ -75,12 +75,8 @@ def _source_hash(path: Path) -> str:
     return _hashes[key]
 
 
-def _origin(module: str, packages: Iterable[str] = PROJECT_PACKAGES) -> Path | None:
-    """The source file of a module of ``packages``, found on disk without importing it; None
-    for another package's module or a name that is not a module (an imported function)."""
-    top, _, rest = module.partition(".")
-    if top not in packages:
-        return None
+def _package_dir(top: str) -> Path | None:
+    """The folder of the top-level package ``top`` (None: not an importable package)."""
     if top not in _roots:
         try:
             spec = importlib.util.find_spec(top)
@@ -88,9 +84,17 @@ def _origin(module: str, packages: Iterable[str] = PROJECT_PACKAGES) -> Path | N
             spec = None
         _roots[top] = (Path(spec.origin).parent if spec and spec.origin
                        and spec.origin.endswith("__init__.py") else None)
-    if _roots[top] is None:
+    return _roots[top]
+
+
+def _origin(module: str, packages: Iterable[str] = PROJECT_PACKAGES) -> Path | None:
+    """The source file of a module of ``packages``, found on disk without importing it; None
+    for another package's module or a name that is not a module (an imported function)."""
+    top, _, rest = module.partition(".")
+    root = _package_dir(top) if top in packages else None
+    if root is None:
         return None
-    base = _roots[top].joinpath(*rest.split(".")) if rest else _roots[top]
+    base = root.joinpath(*rest.split(".")) if rest else root
     for path in (base.with_suffix(".py") if rest else None, base / "__init__.py"):
         if path is not None and path.is_file():
             return path
@@ -156,3 +160,19 @@ def run_code_hashes(fit: object, sampler_module: str) -> dict[str, str]:
     roots = [type(lik).__module__ for lik in fit.likelihoods]  # type: ignore[attr-defined]
     roots += [type(fit.model).__module__, sampler_module]  # type: ignore[attr-defined]
     return code_hashes(roots)
+
+
+def changed_since(recorded: dict[str, str]) -> list[str]:
+    """The modules and cards of a result's recorded code (``provenance.resolved.code``) whose
+    source differs now, or is gone: the result was computed by other code than this one."""
+    changed = []
+    for name, digest in recorded.items():
+        if "/" in name:  # a card: "<package path>/<file>.toml"
+            root = _package_dir(name.split("/")[0])
+            path = root.parent / name if root is not None else None
+            path = path if path is not None and path.is_file() else None
+        else:
+            path = _origin(name, {name.split(".")[0]})
+        if path is None or _source_hash(path) != digest:
+            changed.append(name)
+    return changed

@@ -132,6 +132,20 @@ def test_code_change_is_a_different_run(tmp_path, monkeypatch):
     assert "likelihoods/decays/inputs.toml" in code_hashes(["likelihoods.decays.mesons"])
 
 
+def test_summary_says_when_the_code_changed_since(finished, tmp_path):
+    # a result read after an upgrade: its numbers came from other code, and summary says so
+    run = copy_run(finished, tmp_path / "run")
+    res = main("summary", str(run))
+    assert res.returncode == 0 and "other code" not in res.stdout
+    s = json.loads((run / SUMMARY).read_text())
+    s["provenance"]["resolved"]["code"]["globalfit.fit"] = "0" * 16
+    (run / SUMMARY).write_text(json.dumps(s))
+    res = main("summary", str(run))
+    assert res.returncode == 0
+    assert ("Computed by other code than this globalfit's: globalfit.fit changed since"
+            in " ".join(res.stdout.split()))
+
+
 def test_resume_refuses_a_checkpoint_of_other_code(tmp_path):
     # the same card, a checkpoint written by a different version of the combiner
     out = tmp_path / "run"

@@ -212,6 +212,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             c.print(f"ln B  {b['runs'][0]} / {b['runs'][1]} = {b['ln_B']:.3f} ± {b['err']:.3f}")
         for f in res["flags"]:
             c.print(f"[bold red]DISAGREE[/] {f}")
+        for n in res["code_notes"]:
+            c.print(n, style="bold yellow", markup=False, highlight=False, soft_wrap=True)
         if not res["flags"]:
             c.print("no disagreement between samplers beyond Monte Carlo errors"
                     if any(True for _ in res["rows"]) else "")

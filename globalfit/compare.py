@@ -89,7 +89,34 @@ def compare_runs(dirs: list[str | Path]) -> dict[str, Any]:
     from globalfit.convergence import label
 
     return {"rows": rows, "evidence": evid, "bayes_factors": bayes, "flags": flags,
-            "parameters": names, "convergence": {d: label(s) for d, s in summaries.items()}}
+            "parameters": names, "convergence": {d: label(s) for d, s in summaries.items()},
+            "code_notes": code_notes(summaries)}
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def code_notes(summaries: dict[str, dict[str, Any]]) -> list[str]:
+    """Runs computed by different versions of the code they share, and runs computed by other
+    code than the installed one (``provenance.resolved.code``; docs/reliability.md)."""
+    from globalfit.code_version import changed_since
+
+    code = {d: ((s.get("provenance") or {}).get("resolved") or {}).get("code")
+            for d, s in summaries.items()}
+    notes = []
+    keys = [d for d in code if code[d]]
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            differ = sorted(k for k in code[a].keys() & code[b].keys()
+                            if code[a][k] != code[b][k])
+            if differ:
+                notes.append(f"{a} and {b} were computed by different code ({_listed(differ)})")
+    for d in keys:
+        if changed := changed_since(code[d]):
+            notes.append(f"{d} was computed by other code than this globalfit's "
+                         f"({_listed(changed)} changed since)")
+    return notes
 
 
 def overlay_corner(dirs: list[str | Path], path: str | Path, labels: list[str] | None = None,

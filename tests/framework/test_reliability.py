@@ -146,6 +146,22 @@ def test_summary_says_when_the_code_changed_since(finished, tmp_path):
             in " ".join(res.stdout.split()))
 
 
+def test_compare_says_when_runs_come_from_different_code(finished, tmp_path):
+    # two results of one card, one computed by another version of the combiner: compare says
+    # so (a disagreement between them is then not a sampler's) and names the module
+    from globalfit.compare import compare_runs
+
+    a = copy_run(finished, tmp_path / "a")
+    b = copy_run(finished, tmp_path / "b")
+    assert compare_runs([a, b])["code_notes"] == []
+    s = json.loads((b / SUMMARY).read_text())
+    s["provenance"]["resolved"]["code"]["globalfit.fit"] = "0" * 16
+    (b / SUMMARY).write_text(json.dumps(s))
+    assert compare_runs([a, b])["code_notes"] == [
+        f"{a} and {b} were computed by different code (globalfit.fit)",
+        f"{b} was computed by other code than this globalfit's (globalfit.fit changed since)"]
+
+
 def test_resume_refuses_a_checkpoint_of_other_code(tmp_path):
     # the same card, a checkpoint written by a different version of the combiner
     out = tmp_path / "run"

@@ -143,7 +143,7 @@ def _print_code_drift(summary: dict[str, Any]) -> None:
     from globalfit.code_version import changed_since
 
     code = ((summary.get("provenance") or {}).get("resolved") or {}).get("code")
-    if code is None:
+    if not isinstance(code, dict):
         _console().print("This result does not record the version of its code (an older "
                          "globalfit wrote it).", style="yellow", soft_wrap=True)
     elif changed := changed_since(code):

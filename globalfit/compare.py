@@ -105,7 +105,7 @@ def code_notes(summaries: dict[str, dict[str, Any]]) -> list[str]:
     code = {d: ((s.get("provenance") or {}).get("resolved") or {}).get("code")
             for d, s in summaries.items()}
     notes = []
-    keys = [d for d in code if code[d]]
+    keys = [d for d in code if isinstance(code[d], dict) and code[d]]
     for i, a in enumerate(keys):
         for b in keys[i + 1:]:
             differ = sorted(k for k in code[a].keys() & code[b].keys()

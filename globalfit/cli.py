@@ -140,10 +140,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def _print_code_drift(summary: dict[str, Any]) -> None:
     """Say when a result was computed by other code than the installed one (its recorded
     ``provenance.resolved.code`` against the sources now: docs/reliability.md)."""
-    from globalfit.code_version import changed_since
+    from globalfit.code_version import changed_since, recorded_code
 
-    code = ((summary.get("provenance") or {}).get("resolved") or {}).get("code")
-    if not isinstance(code, dict):
+    code = recorded_code(summary)
+    if code is None:
         _console().print("This result does not record the version of its code (an older "
                          "globalfit wrote it).", style="yellow", soft_wrap=True)
     elif changed := changed_since(code):

@@ -176,3 +176,12 @@ def changed_since(recorded: dict[str, str]) -> list[str]:
         if path is None or _source_hash(path) != digest:
             changed.append(name)
     return changed
+
+
+def recorded_code(summary: dict) -> dict[str, str] | None:
+    """A result's recorded code (``provenance.resolved.code``), None where it records none (an
+    older globalfit) or the entry is not a table."""
+    node: object = summary
+    for key in ("provenance", "resolved", "code"):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else None

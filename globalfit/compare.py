@@ -100,12 +100,11 @@ def _listed(names: list[str]) -> str:
 def code_notes(summaries: dict[str, dict[str, Any]]) -> list[str]:
     """Runs computed by different versions of the code they share, and runs computed by other
     code than the installed one (``provenance.resolved.code``; docs/reliability.md)."""
-    from globalfit.code_version import changed_since
+    from globalfit.code_version import changed_since, recorded_code
 
-    code = {d: ((s.get("provenance") or {}).get("resolved") or {}).get("code")
-            for d, s in summaries.items()}
+    code = {d: recorded_code(s) for d, s in summaries.items()}
     notes = []
-    keys = [d for d in code if isinstance(code[d], dict) and code[d]]
+    keys = [d for d in code if code[d]]
     for i, a in enumerate(keys):
         for b in keys[i + 1:]:
             differ = sorted(k for k in code[a].keys() & code[b].keys()

@@ -140,18 +140,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def _print_code_drift(summary: dict[str, Any]) -> None:
     """Say when a result was computed by other code than the installed one (its recorded
     ``provenance.resolved.code`` against the sources now: docs/reliability.md)."""
-    from globalfit.code_version import changed_since, recorded_code
+    from globalfit.code_version import changed_since, listed, recorded_code
 
     code = recorded_code(summary)
     if code is None:
         _console().print("This result does not record the version of its code (an older "
                          "globalfit wrote it).", style="yellow", soft_wrap=True)
     elif changed := changed_since(code):
-        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
-        _console().print(f"Computed by other code than this globalfit's: {', '.join(changed[:3])}"
-                         f"{more} changed since; rerun its card with --force for this code's "
-                         "result.", style="bold yellow", soft_wrap=True, markup=False,
-                         highlight=False)
+        _console().print(f"Computed by other code than this globalfit's: {listed(changed)} "
+                         "changed since; rerun its card with --force for this code's result.",
+                         style="bold yellow", soft_wrap=True, markup=False, highlight=False)
 
 
 def default_plot_path(dirs: list[str]) -> Path:

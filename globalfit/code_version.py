@@ -101,13 +101,18 @@ def _origin(module: str, packages: Iterable[str] = PROJECT_PACKAGES) -> Path | N
     return None
 
 
+def _package_of(module: str, path: Path) -> str:
+    """The package a module's relative imports and named cards are relative to."""
+    return module if path.name == "__init__.py" else module.rpartition(".")[0]
+
+
 def _scan(module: str, path: Path) -> tuple[frozenset[str], frozenset[str]]:
     """What ``module`` imports anywhere in its source (lazy imports included; every module and
     ``module.name``), and the ``.toml`` files it names (string constants: the cards it reads
     beside itself)."""
     key = _key(path)
     if key not in _scanned:
-        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        package = _package_of(module, path)
         found: set[str] = set()
         cards: set[str] = set()
         for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
@@ -148,7 +153,7 @@ def code_hashes(roots: Iterable[str]) -> dict[str, str]:
         todo.extend(_scan(module, path)[0] - seen.keys())
     hashes = {m: _source_hash(p) for m, p in seen.items()}
     for module, path in seen.items():
-        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        package = _package_of(module, path)
         for name in _scan(module, path)[1]:
             if (path.parent / name).is_file():
                 hashes[f"{package.replace('.', '/')}/{name}"] = _source_hash(path.parent / name)
@@ -185,3 +190,9 @@ def recorded_code(summary: dict) -> dict[str, str] | None:
     for key in ("provenance", "resolved", "code"):
         node = node.get(key) if isinstance(node, dict) else None
     return node if isinstance(node, dict) else None
+
+
+def listed(names: list[str], at_most: int = 3) -> str:
+    """``a, b, c and 2 more``: module names for a one-line message."""
+    more = f" and {len(names) - at_most} more" if len(names) > at_most else ""
+    return ", ".join(names[:at_most]) + more

@@ -125,19 +125,16 @@ def _run_full(task: dict[str, Any]) -> dict[str, Any]:
     """One full run (in a worker process): skip if finished, resume a matching checkpoint."""
     import globalfit  # noqa: F401  (x64 set-up in a worker)
     from globalfit.results import load_summary
-    from globalfit.run_folder import is_finished
+    from globalfit.run_folder import finished_difference, is_finished
     from globalfit.runner import run_card
 
     path = Path(task["card_path"]) if task["card_path"] else None
     fp = _fingerprint(task["raw"], path)
     if is_finished(task["dir"], fp):
         return {"dir": task["dir"], "how": "finished before", "summary": load_summary(task["dir"])}
-    how = "full"
-    if is_finished(task["dir"]):  # a result of another card or code: say what differs
-        from globalfit.run_folder import describe_difference
-
-        old = load_summary(task["dir"]).get("provenance", {}).get("resolved", {})
-        how = f"full (replaced a result of another run: {describe_difference(old, fp.content)})"
+    why = finished_difference(task["dir"], fp)  # a result of another card or code: what differs
+    how = "full" if why is None else (
+        "full (replaced a result of another run" + (f": {why})" if why else ")"))
     card = RunCard.from_dict(task["raw"], path)
     _, summary = run_card(card, out=task["dir"], resume="auto", force=task["force"],
                           progress=False)

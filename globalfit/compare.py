@@ -93,14 +93,10 @@ def compare_runs(dirs: list[str | Path]) -> dict[str, Any]:
             "code_notes": code_notes(summaries)}
 
 
-def _listed(names: list[str]) -> str:
-    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-
-
 def code_notes(summaries: dict[str, dict[str, Any]]) -> list[str]:
     """Runs computed by different versions of the code they share, and runs computed by other
     code than the installed one (``provenance.resolved.code``; docs/reliability.md)."""
-    from globalfit.code_version import changed_since, recorded_code
+    from globalfit.code_version import changed_since, listed, recorded_code
 
     code = {d: recorded_code(s) for d, s in summaries.items()}
     notes = []
@@ -110,11 +106,11 @@ def code_notes(summaries: dict[str, dict[str, Any]]) -> list[str]:
             differ = sorted(k for k in code[a].keys() & code[b].keys()
                             if code[a][k] != code[b][k])
             if differ:
-                notes.append(f"{a} and {b} were computed by different code ({_listed(differ)})")
+                notes.append(f"{a} and {b} were computed by different code ({listed(differ)})")
     for d in keys:
         if changed := changed_since(code[d]):
             notes.append(f"{d} was computed by other code than this globalfit's "
-                         f"({_listed(changed)} changed since)")
+                         f"({listed(changed)} changed since)")
     return notes
 
 

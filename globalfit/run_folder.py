@@ -128,8 +128,9 @@ def describe_difference(old: Any, new: Any, path: str = "", limit: int = 3) -> s
                 sub = f"{where}.{k}" if where else str(k)
                 if sub == "code" and k not in a:  # written before results recorded their code
                     found.append("the code version (not recorded by the older globalfit)")
-                elif sub.startswith("code.") and (k not in a or k not in b):
-                    found.append(f"the code of {sub[5:]}")
+                elif sub.startswith("code."):  # a module changed, added or removed
+                    if a.get(k) != b.get(k):
+                        found.append(f"the code of {sub[5:]}")
                 elif k not in b:
                     found.append(f"{sub} (only in the checkpoint)")
                 elif k not in a:
@@ -138,9 +139,6 @@ def describe_difference(old: Any, new: Any, path: str = "", limit: int = 3) -> s
                     walk(a[k], b[k], sub)
                 if len(found) >= limit:
                     return
-            return
-        if where.startswith("code."):
-            found.append(f"the code of {where[5:]}")
             return
         shown = f" ({_short(a)} vs {_short(b)})" if not isinstance(a, dict | list) else ""
         found.append(f"{where or 'the run'}{shown}")
@@ -170,6 +168,21 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
         raise GlobalfitError(f"{path} is damaged (no {missing[0]!r}); rerun the card with "
                              "--force to replace it.")
     return summary
+
+
+def finished_difference(run_dir: str | Path, fp: Fingerprint) -> str | None:
+    """For a folder holding a finished result of another run than ``fp``: what differs
+    (:func:`describe_difference` of the result's recorded run against ``fp``; "" where it
+    records none). None when the folder holds no finished result, or this run's."""
+    try:
+        summary = read_summary(run_dir)
+    except GlobalfitError:
+        return None
+    provenance = summary.get("provenance", {})
+    if provenance.get("fingerprint") == fp.digest:
+        return None
+    old = provenance.get("resolved")
+    return describe_difference(old, fp.content) if old else ""
 
 
 def is_finished(run_dir: str | Path, fingerprint: Fingerprint | str | None = None) -> bool:
@@ -298,12 +311,11 @@ class RunFolder:
         Returns whether the sampler resumes a checkpoint."""
         finished = is_finished(self.path)
         if finished and not force:
-            same = is_finished(self.path, fp)
-            old = {} if same else read_summary(self.path).get("provenance", {}).get("resolved")
-            differs = f" ({describe_difference(old, fp.content)} differ)" if old else ""
+            why = finished_difference(self.path, fp)
             raise GlobalfitError(
                 f"{self.path} already holds a finished result"
-                + (" of this run" if same else f" of another run{differs}")
+                + (" of this run" if why is None else " of another run"
+                   + (f" ({why} differ)" if why else ""))
                 + "; pass --force to replace it or --out to write elsewhere.")
         self.work = self.path / STAGING if finished else self.path
         ck = self.work / CHECKPOINT

@@ -48,7 +48,7 @@ from globalfit.run_folder import (
     Fingerprint,
     RunFolder,
     atomic_write,
-    describe_difference,
+    finished_difference,
     is_finished,
     plain,
 )
@@ -149,12 +149,8 @@ def _point_state(task: dict[str, Any]) -> tuple[bool, str | None, Fingerprint]:
     profile = read_profile(out / PROFILE).get("fingerprint")
     if ((task["profile_only"] or is_finished(out, fp)) and profile == profile_digest(fp)):
         return True, None, fp
-    if not task["profile_only"] and is_finished(out):
-        from globalfit.results import load_summary
-
-        old = load_summary(out).get("provenance", {}).get("resolved", {})
-        if old and old != fp.content:
-            return False, describe_difference(old, fp.content), fp
+    if not task["profile_only"] and (why := finished_difference(out, fp)):
+        return False, why, fp
     return False, ("the profile bounds of another run" if profile is not None else None), fp
 
 

@@ -162,12 +162,34 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise GlobalfitError(f"{path} is damaged ({type(exc).__name__}); rerun the card with "
                              "--force to replace it.") from None
-    missing = [k for k in ("model", "likelihoods", "sampler", "parameters")
-               if not isinstance(summary, dict) or k not in summary]
-    if missing:
-        raise GlobalfitError(f"{path} is damaged (no {missing[0]!r}); rerun the card with "
-                             "--force to replace it.")
+    problem = _shape_problem(summary)
+    if problem:
+        raise GlobalfitError(f"{path} is damaged ({problem}); rerun the card with --force to "
+                             "replace it.")
     return summary
+
+
+def _shape_problem(summary: Any) -> str | None:
+    """What makes a parsed summary unreadable to the commands that use it (a table where one
+    is read, a name where one is printed), or None: a summary edited by hand or cut short
+    gets one sentence instead of an internal error in ``summary``, ``compare`` or ``plot``."""
+    if not isinstance(summary, dict):
+        return "not a table"
+    for key in ("model", "likelihoods", "sampler", "parameters"):
+        if key not in summary:
+            return f"no {key!r}"
+        if not isinstance(summary[key], dict):
+            return f"{key!r} is not a table"
+    for key in ("model", "sampler"):
+        if not isinstance(summary[key].get("name"), str):
+            return f"{key!r} has no name"
+    bad = [n for n, v in summary["parameters"].items() if not isinstance(v, dict)]
+    if bad:
+        return f"parameter {bad[0]!r} is not a table"
+    for key in ("provenance", "diagnostics", "evidence"):
+        if summary.get(key) is not None and not isinstance(summary[key], dict):
+            return f"{key!r} is not a table"
+    return None
 
 
 def finished_difference(run_dir: str | Path, fp: Fingerprint) -> str | None:

@@ -94,6 +94,43 @@ def test_summary_of_unfinished_folder(tmp_path):
     assert_one_sentence(cli("summary", str(tmp_path)), "no finished result")
 
 
+_READABLE = {"model": {"name": "nsi"}, "likelihoods": {}, "sampler": {"name": "dynesty"},
+             "parameters": {"eps_ee_u": {"mean": 0.1}}}
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"model": {}}, "'model' has no name"),
+    ({"sampler": "dynesty"}, "'sampler' is not a table"),
+    ({"parameters": {"eps_ee_u": 0.1}}, "parameter 'eps_ee_u' is not a table"),
+    ({"provenance": ["x"]}, "'provenance' is not a table"),
+    ({"likelihoods": None}, "'likelihoods' is not a table"),
+])
+def test_summary_with_damaged_shape_is_one_sentence(tmp_path, change, problem):
+    # a summary.json edited by hand: valid JSON with every key, but a table where none is
+    # read; before, `globalfit summary` stopped with "internal error: KeyError: 'name'"
+    from globalfit.errors import GlobalfitError
+    from globalfit.run_folder import SUMMARY, read_summary
+
+    (tmp_path / SUMMARY).write_text(json.dumps(_READABLE | change))
+    with pytest.raises(GlobalfitError, match="is damaged") as info:
+        read_summary(tmp_path)
+    assert problem in str(info.value)
+
+
+def test_summary_of_readable_shape_is_read(tmp_path):
+    from globalfit.run_folder import SUMMARY, read_summary
+
+    (tmp_path / SUMMARY).write_text(json.dumps(_READABLE))
+    assert read_summary(tmp_path)["model"]["name"] == "nsi"
+
+
+def test_summary_command_on_damaged_shape(tmp_path):
+    from globalfit.run_folder import SUMMARY
+
+    (tmp_path / SUMMARY).write_text(json.dumps(_READABLE | {"model": {}}))
+    assert_one_sentence(cli("summary", str(tmp_path)), "is damaged", "'model' has no name")
+
+
 def test_scan_limits_and_rerun_skips(tmp_path):
     raw = counting_card({"name": "dynesty", "nlive": 500, "seed": 1}, str(tmp_path / "c"))
     card = write(tmp_path / "scan.toml", raw)

@@ -20,7 +20,9 @@ eps^e + (2 + Y_n) eps^u + (1 + 2 Y_n) eps^d).
 
 The operators of all segments the up-going paths cross are one vectorised call over
 (segment, energy) (engine.transposed_layer_operators; shells a path does not reach are not
-computed), and the products run as a ``lax.scan`` over the crossing order, the paths split into
+computed), kept in the layout they are computed in, the nine entries flattened last (as
+(..., 3, 3) the operators cost ~2x more on XLA:CPU, engine.transposed_layer_operators), and the
+products run as a ``lax.scan`` over the crossing order, the paths split into
 up to four groups of similar depth (each group's scan as long as its deepest path; shallower
 paths padded with the unit). The reverse mode of the products is written out (an adjoint scan;
 each segment's cotangent gathered from its two crossings): JAX's own transpose of the gathers
@@ -220,36 +222,49 @@ def _path_groups(steps: np.ndarray, n_seg: int, max_groups: int = 4
     return out
 
 
-def _mul_rows(vr: Any, vi: Any, o_r: Any, o_i: Any) -> tuple[Any, Any]:
-    """(vr + i vi) @ (o_r + i o_i) over the last two axes, rows (..., r, 3) times (..., 3, 3),
-    written out in real arithmetic (XLA:CPU vectorises it; complex products it does not)."""
-    nr = sum(vr[..., c, None] * o_r[..., c, None, :] - vi[..., c, None] * o_i[..., c, None, :]
-             for c in range(3))
-    ni = sum(vr[..., c, None] * o_i[..., c, None, :] + vi[..., c, None] * o_r[..., c, None, :]
-             for c in range(3))
+def _row_entries(rows: np.ndarray) -> np.ndarray:
+    """Positions of the rows ``rows`` of a 3x3 matrix flattened row-major (entry 3 a + b)."""
+    return (3 * np.asarray(rows)[:, None] + np.arange(3)[None, :]).ravel()
+
+
+def _mul_rows(vr: Any, vi: Any, o_r: Any, o_i: Any, transpose: bool = False
+              ) -> tuple[Any, Any]:
+    """(vr + i vi) @ O over the last axes, rows (..., r, 3) times O = o_r + i o_i given
+    flattened row-major, (..., 9) (``transpose``: times O^T), written out in real arithmetic
+    (XLA:CPU vectorises it; complex products it does not)."""
+    def row(o, c):  # row c of O (or of O^T), shaped to broadcast over the r rows
+        return (o[..., c::3] if transpose else o[..., 3 * c:3 * c + 3])[..., None, :]
+    nr = sum(vr[..., c, None] * row(o_r, c) - vi[..., c, None] * row(o_i, c) for c in range(3))
+    ni = sum(vr[..., c, None] * row(o_i, c) + vi[..., c, None] * row(o_r, c) for c in range(3))
     return nr, ni
 
 
 def _row_products(steps: np.ndarray, rows: np.ndarray, n_seg: int) -> Callable:
-    """f(ops_r, ops_i) -> rows ``rows`` of O[steps[0]] O[steps[1]] ... per path, for ops of
-    shape (n_seg + 1, m, 3, 3) (the last one the unit, the padding) and static ``steps``
-    (T, paths): one ``lax.scan``. Its reverse mode is written out (custom_vjp): the adjoint
-    scan yields each step's operator cotangent, and each segment's is the sum over its at
-    most two crossings, taken by gathers; JAX's own transpose of the gather inside the scan
-    is a scatter-add into all operators at every step (~5x slower on CPU). Reverse mode
-    only (no forward-mode derivatives through it)."""
-    flat = steps.ravel()
-    occurrence = [np.full(n_seg, flat.size), np.full(n_seg, flat.size)]   # size: a zero row
+    """f(ops_r, ops_i) -> rows ``rows`` of O[steps[0]] O[steps[1]] ... per path, shape
+    (paths, m, len(rows), 3), for ops flattened row-major, shape (n_seg + 1, m, 9) (the last
+    one the unit, the padding; the layout engine.transposed_layer_operators computes them in),
+    and static ``steps`` (T, paths): one ``lax.scan``. Its reverse mode is written out
+    (custom_vjp): the adjoint scan yields each step's operator cotangent, and each segment's
+    is the sum over its at most two crossings, taken by gathers; JAX's own transpose of the
+    gather inside the scan is a scatter-add into all operators at every step (~5x slower on
+    CPU). Reverse mode only (no forward-mode derivatives through it)."""
+    visits = steps.ravel()
+    occurrence = [np.full(n_seg, visits.size), np.full(n_seg, visits.size)]  # size: a zero row
     count = np.zeros(n_seg, int)
-    for pos, s in enumerate(flat):
+    for pos, s in enumerate(visits):
         if s < n_seg:
             occurrence[count[s]][s] = pos
             count[s] += 1
     if count.max(initial=0) > 2:
         raise ValueError("a segment is crossed more than twice")
+    entries = _row_entries(rows)
+
+    def first_rows(ops):
+        o = ops[steps[0]][..., entries]
+        return o.reshape(*o.shape[:-1], len(rows), 3)
 
     def forward(ops_r, ops_i):
-        v0 = (ops_r[steps[0]][..., rows, :], ops_i[steps[0]][..., rows, :])
+        v0 = (first_rows(ops_r), first_rows(ops_i))
 
         def step(v, idx):
             return _mul_rows(*v, ops_r[idx], ops_i[idx]), v
@@ -272,21 +287,24 @@ def _row_products(steps: np.ndarray, rows: np.ndarray, n_seg: int) -> Callable:
             # w = v O (complex rows): dv = dw O^T, dO = v^T dw, here in real and imaginary parts
             idx, (vr, vi) = x
             (gr, gi), o_r, o_i = g, ops_r[idx], ops_i[idx]
-            back = _mul_rows(gr, -gi, jnp.swapaxes(o_r, -1, -2), jnp.swapaxes(o_i, -1, -2))
+            back = _mul_rows(gr, -gi, o_r, o_i, transpose=True)
             d_r = sum(vr[..., a, :, None] * gr[..., a, None, :]
                       + vi[..., a, :, None] * gi[..., a, None, :] for a in range(n_rows))
             d_i = sum(vr[..., a, :, None] * gi[..., a, None, :]
                       - vi[..., a, :, None] * gr[..., a, None, :] for a in range(n_rows))
-            return (back[0], -back[1]), (d_r, d_i)
+            flat = (*d_r.shape[:-2], 9)
+            return (back[0], -back[1]), (d_r.reshape(flat), d_i.reshape(flat))
 
         (gr, gi), (d_r, d_i) = jax.lax.scan(step, ct, (steps[1:], history), reverse=True)
         out = []
         for g0, d in ((gr, d_r), (gi, d_i)):
-            first = jnp.zeros((*g0.shape[:-2], 3, 3)).at[..., rows, :].set(g0)
-            every = jnp.concatenate([first[None], d]).reshape(flat.size, *d.shape[2:])
-            every = jnp.concatenate([every, jnp.zeros((1, *every.shape[1:]))])
+            first = jnp.zeros((*g0.shape[:-2], 9), g0.dtype).at[..., entries].set(
+                g0.reshape(*g0.shape[:-2], -1))
+            every = jnp.concatenate([first[None], d]).reshape(visits.size, *d.shape[2:])
+            every = jnp.concatenate([every, jnp.zeros((1, *every.shape[1:]), every.dtype)])
             per_seg = every[occurrence[0]] + every[occurrence[1]]
-            out.append(jnp.concatenate([per_seg, jnp.zeros((1, *per_seg.shape[1:]))]))
+            out.append(jnp.concatenate([per_seg, jnp.zeros((1, *per_seg.shape[1:]),
+                                                           per_seg.dtype)]))
         return tuple(out)
 
     products.defvjp(fwd, bwd)
@@ -325,14 +343,16 @@ def earth_probabilities(E_GeV: Any, paths: EarthPaths, *, osc: dict[str, Any],
     if len(down):  # one vacuum layer
         s_r, s_i = transposed_layer_operators(
             e, paths.length[down, 0], np.zeros(len(down)), np.full(len(down), 0.5), osc=osc,
-            eps=eps_layers[0], antineutrino=antineutrino, real_pair=True)
-        out = out.at[down].set(s_r[..., rows, :] ** 2 + s_i[..., rows, :] ** 2)
+            eps=eps_layers[0], antineutrino=antineutrino, flat=True)
+        entries = _row_entries(rows)
+        p_down = s_r[..., entries] ** 2 + s_i[..., entries] ** 2
+        out = out.at[down].set(p_down.reshape(len(down), m, len(rows), 3))
     if len(up):
         seg, steps = _crossed_segments(paths)
         s_r, s_i = transposed_layer_operators(
             e, paths.length[up][seg], paths.rho[up][seg], paths.ye[seg[1]], osc=osc,
-            eps=eps_layers[seg[1]], antineutrino=antineutrino, real_pair=True)
-        unit = jnp.broadcast_to(jnp.eye(3), (1, m, 3, 3))
+            eps=eps_layers[seg[1]], antineutrino=antineutrino, flat=True)
+        unit = jnp.broadcast_to(jnp.eye(3).ravel(), (1, m, 9))
         zero = jnp.zeros_like(unit)
         prob = jnp.zeros((len(up), m, len(rows), 3))
         for zs, ss, st in _path_groups(steps, len(seg[0])):

@@ -156,33 +156,36 @@ _SCALE = 1e3
 
 
 def _path_probabilities(mvac, v_sign, eps, e_ev, l_km, rho, ye, antineutrino):
-    """P[..., a, b] along layers of lengths ``l_km``; ``v_sign`` = +-1 multiplies the potential
-    (the antineutrino pair of :func:`probabilities_nu_nubar` passes conj(mvac), -1, conj(eps))."""
+    """P[..., 3 a + b] = P(nu_a -> nu_b) along layers of lengths ``l_km`` (flattened: the
+    layout the operators are computed in); ``v_sign`` = +-1 multiplies the potential (the
+    antineutrino pair of :func:`probabilities_nu_nubar` passes conj(mvac), -1, conj(eps))."""
     st = None  # S^T: the transposed evolution operator, (..., 3, 3), complex
     for k in range(l_km.shape[0]):  # layers, in the order crossed
         v = v_sign * V_CC_EV_PER_GCM3 * rho[k] * ye[k]
         l_inv = l_km[k] * KM_TO_INV_EV
         y = l_inv / (2.0 * e_ev * _SCALE)
         s_r, s_i = _layer_operator(mvac, y, _SCALE, v, eps, l_inv, antineutrino)
-        if l_km.shape[0] == 1:  # P[..., a, b] = |S[b, a]|^2, all real
-            return (s_r * s_r + s_i * s_i).reshape(*y.shape, 3, 3)
+        if l_km.shape[0] == 1:  # P[..., 3 a + b] = |S[b, a]|^2, all real
+            return s_r * s_r + s_i * s_i
         sk = jax.lax.complex(s_r, s_i).reshape(*y.shape, 3, 3)
         st = sk if st is None else st @ sk  # (S_k S)^T = S^T S_k^T
-    return jnp.real(st) ** 2 + jnp.imag(st) ** 2
+    return (jnp.real(st) ** 2 + jnp.imag(st) ** 2).reshape(*st.shape[:-2], 9)
 
 
-@functools.partial(jax.jit, static_argnames=("antineutrino", "both"))
-def _probabilities(e_gev, l_km, rho, ye, osc, eps, antineutrino=False, both=False):
+@functools.partial(jax.jit, static_argnames=("antineutrino", "both", "flat"))
+def _probabilities(e_gev, l_km, rho, ye, osc, eps, antineutrino=False, both=False, flat=False):
     mvac = vacuum_mass_matrix(osc)
     e_ev = jnp.asarray(e_gev, float) * 1e9
     eps = jnp.asarray(eps, jnp.complex128)
     if not both:
-        return _path_probabilities(mvac, 1.0, eps, e_ev, l_km, rho, ye, antineutrino)
-    # neutrinos and antineutrinos as one vectorised computation: H_bar = conj(H(-V_CC))
-    pair = (jnp.stack([mvac, jnp.conj(mvac)]), jnp.array([1.0, -1.0]),
-            jnp.stack([eps, jnp.conj(eps)]))
-    return jax.vmap(lambda m, sign, ep: _path_probabilities(m, sign, ep, e_ev, l_km, rho, ye,
-                                                            False))(*pair)
+        p = _path_probabilities(mvac, 1.0, eps, e_ev, l_km, rho, ye, antineutrino)
+    else:
+        # neutrinos and antineutrinos as one vectorised computation: H_bar = conj(H(-V_CC))
+        pair = (jnp.stack([mvac, jnp.conj(mvac)]), jnp.array([1.0, -1.0]),
+                jnp.stack([eps, jnp.conj(eps)]))
+        p = jax.vmap(lambda m, sign, ep: _path_probabilities(m, sign, ep, e_ev, l_km, rho, ye,
+                                                             False))(*pair)
+    return p if flat else p.reshape(*p.shape[:-1], 3, 3)
 
 
 def _path_arguments(E_GeV: Any, L_km: Any, rho: Any, osc: Mapping[str, Any], eps: Any,
@@ -198,7 +201,7 @@ def _path_arguments(E_GeV: Any, L_km: Any, rho: Any, osc: Mapping[str, Any], eps
 
 
 def probabilities(E_GeV: Any, L_km: Any, rho: Any, *, osc: Mapping[str, Any], eps: Any = None,
-                  antineutrino: bool = False, Ye: Any = 0.5) -> jax.Array:
+                  antineutrino: bool = False, Ye: Any = 0.5, flat: bool = False) -> jax.Array:
     """Oscillation probabilities P[..., a, b] = P(nu_a -> nu_b), a, b in (e, mu, tau).
 
     ``E_GeV``: energies [GeV], any shape. ``L_km`` [km] and ``rho`` [g/cm^3]: scalars for constant
@@ -206,17 +209,21 @@ def probabilities(E_GeV: Any, L_km: Any, rho: Any, *, osc: Mapping[str, Any], ep
     layer). ``osc``: mapping with theta12, theta13, theta23, delta_cp [rad], dm21, dm31 [eV^2].
     ``eps``: effective 3x3 Hermitian NSI matrix in matter per electron (None = 0). Jitted,
     vectorised over energies and differentiable in every argument (module docstring).
+    ``flat``: P[..., 3 a + b] instead, the layout the engine computes in; on XLA:CPU the
+    (..., 3, 3) shape costs about as much again as the whole computation (one layer: 2x the
+    time per energy, ``python benchmarks/bench_nufast.py``), so likelihoods read the flat one.
     """
     return _probabilities(*_path_arguments(E_GeV, L_km, rho, osc, eps, Ye),
-                          antineutrino=bool(antineutrino))
+                          antineutrino=bool(antineutrino), flat=bool(flat))
 
 
 def probabilities_nu_nubar(E_GeV: Any, L_km: Any, rho: Any, *, osc: Mapping[str, Any],
-                           eps: Any = None, Ye: Any = 0.5) -> jax.Array:
+                           eps: Any = None, Ye: Any = 0.5, flat: bool = False) -> jax.Array:
     """:func:`probabilities` for neutrinos ([0]) and antineutrinos ([1]) in one vectorised
-    computation, shape (2, ..., 3, 3): half the operations of two calls (what a sampler pays
-    per operation at one point: docs/performance.md)."""
-    return _probabilities(*_path_arguments(E_GeV, L_km, rho, osc, eps, Ye), both=True)
+    computation, shape (2, ..., 3, 3) (``flat``: (2, ..., 9)): half the operations of two
+    calls (what a sampler pays per operation at one point: docs/performance.md)."""
+    return _probabilities(*_path_arguments(E_GeV, L_km, rho, osc, eps, Ye), both=True,
+                          flat=bool(flat))
 
 
 def probabilities_np(*args: Any, **kwargs: Any) -> np.ndarray:
@@ -224,10 +231,10 @@ def probabilities_np(*args: Any, **kwargs: Any) -> np.ndarray:
     return np.asarray(probabilities(*args, **kwargs))
 
 
-@functools.partial(jax.jit, static_argnames=("antineutrino", "real_pair"))
+@functools.partial(jax.jit, static_argnames=("antineutrino", "real_pair", "flat"))
 def transposed_layer_operators(E_GeV: Any, L_km: Any, rho: Any, Ye: Any, *,
                                osc: Mapping[str, Any], eps: Any, antineutrino: bool = False,
-                               real_pair: bool = False) -> Any:
+                               real_pair: bool = False, flat: bool = False) -> Any:
     """S^T = exp(-i H L)^T (up to a phase) of many constant-density layers at once.
 
     ``L_km`` [km], ``rho`` [g/cm^3] and ``Ye``: 1-d arrays of equal length n (one layer each);
@@ -236,7 +243,12 @@ def transposed_layer_operators(E_GeV: Any, L_km: Any, rho: Any, Ye: Any, *,
     S_k[b, a] at energy j, so a path crossing layers 1, 2, ... has S^T = S_1^T S_2^T ... and
     P(nu_a -> nu_b) = |S^T[a, b]|^2 (layered Earth, earth.py). A zero-length layer is the unit.
     ``real_pair``: return the real and imaginary parts as two real arrays instead (products of
-    them in real arithmetic vectorise on XLA:CPU; complex ones do not).
+    them in real arithmetic vectorise on XLA:CPU; complex ones do not). ``flat``: the real pair
+    with the last two axes flattened, (n, m, 9), entry 3 a + b = S_k[b, a]: the layout the
+    operators are computed in. Reshaping it to (n, m, 3, 3) is not free on XLA:CPU: the
+    computation is then emitted as loops over the two 3-long axes and runs ~2x slower
+    (benchmarks/bench_oscillation_data.py), so consumers that multiply many operators
+    (earth.py) read the flat layout.
     """
     mvac = vacuum_mass_matrix(osc)
     e_ev = jnp.asarray(E_GeV, float) * 1e9
@@ -249,5 +261,7 @@ def transposed_layer_operators(E_GeV: Any, L_km: Any, rho: Any, Ye: Any, *,
         return _layer_operator(mvac, y_k, _SCALE, v_k, eps_k, l_k, antineutrino)
 
     s_r, s_i = jax.vmap(one, in_axes=(0, 0, 0 if eps.ndim == 3 else None, 0))(y, v, eps, l_inv)
+    if flat:
+        return s_r, s_i
     s_r, s_i = s_r.reshape(*y.shape, 3, 3), s_i.reshape(*y.shape, 3, 3)
     return (s_r, s_i) if real_pair else jax.lax.complex(s_r, s_i)

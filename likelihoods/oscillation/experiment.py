@@ -181,9 +181,8 @@ class OscillationExperiment(Likelihood):
     def probs(self, osc: dict[str, Any], eps: Any, rho_scale: Any = 1.0) -> Any:
         """(2, n_true, 9): P_nu[a, b] and P_nubar[a, b] (index 3 a + b); density times
         ``rho_scale``."""
-        pp = probabilities_nu_nubar(self.e_true, self.baseline_km, self.density * rho_scale,
-                                    osc=osc, eps=eps, Ye=self.ye)
-        return pp.reshape(2, self.e_true.shape[0], 9)
+        return probabilities_nu_nubar(self.e_true, self.baseline_km, self.density * rho_scale,
+                                      osc=osc, eps=eps, Ye=self.ye, flat=True)
 
     def _setup_contraction(self, resp: np.ndarray, sel: np.ndarray) -> None:
         """Regroup the responses for :meth:`_component_counts`: NC components do not oscillate,

@@ -180,8 +180,8 @@ class MINOS2017(Likelihood):
     def _weights_at(self, e_true: Any, det: str, osc: dict[str, Any], eps: Any) -> Any:
         """Oscillation weight of each component at the true energies: (X, C)."""
         p = probabilities(e_true, self.baselines[det], self.card["density_gcm3"], osc=osc,
-                          eps=eps, Ye=self.card["ye"])
-        cols = [jnp.ones_like(e_true) if b == "nc" else p[:, FLAV[a], FLAV[b]]
+                          eps=eps, Ye=self.card["ye"], flat=True)
+        cols = [jnp.ones_like(e_true) if b == "nc" else p[:, 3 * FLAV[a] + FLAV[b]]
                 for a, b in self._weights]
         return jnp.stack(cols, axis=1)
 

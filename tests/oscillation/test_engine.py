@@ -111,3 +111,34 @@ def test_nu_nubar_in_one_call_equals_two_calls():
         for k, anti in enumerate((False, True)):
             one = np.asarray(probabilities(e, length, rho, osc=osc, eps=eps, antineutrino=anti))
             assert np.allclose(both[k], one, rtol=0, atol=1e-13)
+
+
+def test_flat_layout_is_the_same_probabilities():
+    """``flat=True`` (P[..., 3 a + b], what the likelihoods read) holds exactly the entries of
+    the default (..., 3, 3) array: one layer, two layers, the nu/nubar pair, and the layer
+    operators of the layered Earth (engine.transposed_layer_operators); bit for bit (the same
+    computation, only the output shape differs)."""
+    from likelihoods.oscillation import probabilities_nu_nubar
+    from likelihoods.oscillation.engine import transposed_layer_operators
+
+    rng = np.random.default_rng(12)
+    osc, eps = random_case(rng)
+    e = np.linspace(0.2, 12.0, 40)
+    for length, rho in ((1300.0, 2.8), ([400.0, 900.0], [2.6, 3.1])):
+        square = np.asarray(probabilities(e, length, rho, osc=osc, eps=eps))
+        flat = np.asarray(probabilities(e, length, rho, osc=osc, eps=eps, flat=True))
+        assert flat.shape == (40, 9) and np.array_equal(flat, square.reshape(40, 9))
+        pair = np.asarray(probabilities_nu_nubar(e, length, rho, osc=osc, eps=eps, flat=True))
+        assert np.array_equal(pair.reshape(2, 40, 3, 3),
+                              np.asarray(probabilities_nu_nubar(e, length, rho, osc=osc,
+                                                                eps=eps)))
+    lengths, dens = np.array([300.0, 2000.0, 0.0]), np.array([3.3, 11.0, 5.0])
+    s_r, s_i = transposed_layer_operators(e, lengths, dens, np.full(3, 0.47), osc=osc, eps=eps,
+                                          real_pair=True)
+    f_r, f_i = transposed_layer_operators(e, lengths, dens, np.full(3, 0.47), osc=osc, eps=eps,
+                                          flat=True)
+    assert np.array_equal(np.asarray(f_r).reshape(3, 40, 3, 3), np.asarray(s_r))
+    assert np.array_equal(np.asarray(f_i).reshape(3, 40, 3, 3), np.asarray(s_i))
+    # a zero-length layer is the unit operator (entries 0, 4, 8 are 1, the rest 0)
+    assert np.allclose(np.asarray(f_r)[2], np.eye(3).ravel(), atol=1e-15)
+    assert np.allclose(np.asarray(f_i)[2], 0.0, atol=1e-15)

@@ -3,7 +3,8 @@
     GLOBALFIT_DATA_DIR=../shared/data python benchmarks/bench_oscillation_data.py
 
 Per likelihood, through a Fit with the NSI model (eps^u_mutau free; oscillation parameters and
-nuisances sampled): log-posterior for one point, per point in a batch of 32 (vmap), and value
+nuisances sampled): log-posterior for one point, per point in a batch of 32 (the Fit's batched
+path, as samplers call it: one vmap, or points ``batch_size`` at a time), and value
 plus gradient for one point; best of several runs. Baseline in the same process: the
 dune + t2hk log-posterior (profiled normalisations), one point, so the figures are ratios that
 survive a shared machine.
@@ -24,13 +25,14 @@ def costs(likelihoods, options=None, n=20):
     batch = np.stack([np.asarray(fit.prior_transform(u)) for u in rng.uniform(size=(32, fit.ndim))])
     th = batch[0]
     lp = jax.jit(fit.raw_logpost)
-    lpb = jax.jit(jax.vmap(fit.raw_logpost))
+    lpb = fit.logpost  # a batch as the samplers pass it: the Fit's batched path (vmap, or
+    # lax.map in chunks of the likelihoods' batch_size), NumPy in and out
     vg = jax.jit(jax.value_and_grad(fit.raw_logpost))
     lp(th).block_until_ready()
-    lpb(batch).block_until_ready()
+    lpb(batch)
     vg(th)[1].block_until_ready()
     single = best(lambda: lp(th).block_until_ready(), n=n)
-    batched = best(lambda: lpb(batch).block_until_ready(), n=max(2, n // 5)) / len(batch)
+    batched = best(lambda: np.asarray(lpb(batch)), n=max(2, n // 5)) / len(batch)
     grad = best(lambda: vg(th)[1].block_until_ready(), n=n)
     return fit.ndim, single, batched, grad
 
@@ -62,6 +64,31 @@ def superk_breakdown(n=5):
           f"steps at most, run in {len(groups)} groups ({work} padded path-steps, "
           f"{int((steps < len(seg[0])).sum())} real); propagation {t_prop / t_all:.0%} of the "
           f"log-likelihood ({t_prop * 1e3:.1f} of {t_all * 1e3:.1f} ms)")
+    layouts(lik, osc, seg, n)
+
+
+def layouts(lik, osc, seg, n):
+    """The operators of one set (neutrinos) of the default grid in the layout they are computed
+    in, (segments, energies, 9), against the same reshaped to (segments, energies, 3, 3): the
+    layout earth.py used before 2026-11-30 (engine.transposed_layer_operators, ``flat``)."""
+    from likelihoods.oscillation.engine import transposed_layer_operators
+
+    up = lik.paths.up
+    args = (lik.e_centres, lik.paths.length[up][seg], lik.paths.rho[up][seg],
+            lik.paths.ye[seg[1]])
+    eps = np.zeros((3, 3), complex)
+    flat = jax.jit(lambda o: transposed_layer_operators(*args, osc=o, eps=eps, flat=True))
+    square = jax.jit(lambda o: transposed_layer_operators(*args, osc=o, eps=eps,
+                                                          real_pair=True))
+    t = {}
+    for _ in range(3):  # alternating rounds
+        for name, f in (("flat", flat), ("3x3", square)):
+            jax.block_until_ready(f(osc))
+            t[name] = min(t.get(name, np.inf), best(lambda f=f: jax.block_until_ready(f(osc)),
+                                                    n=n))
+    print(f"operators of one set ({len(seg[0])} x {len(lik.e_centres)}): flat layout "
+          f"{t['flat'] * 1e3:.2f} ms, as (..., 3, 3) {t['3x3'] * 1e3:.2f} ms "
+          f"({t['3x3'] / t['flat']:.2f}x)")
 
 
 def main():

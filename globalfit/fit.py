@@ -537,8 +537,14 @@ class _CompiledFit:
                     continue
             return out
 
+        sizes = [lik.batch_size for lik in fit.likelihoods if lik.batch_size]
+        self.batch_size = min(sizes) if sizes else None
+
         def both(f):
-            return jax.jit(f), jax.jit(jax.vmap(f, in_axes=(0, None)))
+            if self.batch_size is None:
+                return jax.jit(f), jax.jit(jax.vmap(f, in_axes=(0, None)))
+            return jax.jit(f), jax.jit(lambda xs, fixed: jax.lax.map(
+                lambda x: f(x, fixed), xs, batch_size=self.batch_size))
 
         self.loglike, self.logpost = loglike, logpost
         self.values = values

@@ -60,6 +60,13 @@ class Likelihood:
     #: True for the projection of a future experiment or run (DUNE, T2HK, HL-LHC), False for a
     #: measurement; a combination holding any projection is a projection (architecture.md).
     projection: ClassVar[bool] = False
+    #: Points a batch evaluates at once (``jax.lax.map`` with this ``batch_size``), or None for
+    #: the whole batch in one vectorised call (the default). For a likelihood whose single point
+    #: already fills the vector units with large arrays, a batch axis only multiplies the
+    #: temporaries: superk_atm_2023 (70,000 layer operators per point) runs 1.2x faster per
+    #: point two at a time (benchmarks/bench_oscillation_data.py). A Fit takes the smallest of
+    #: its likelihoods' values.
+    batch_size: ClassVar[int | None] = None
     #: the registered name; differs from ``name`` for a second configuration under its own name
     #: (``[likelihoods.NAME] likelihood = "REGISTERED"`` in a card)
     registered_name: str = ""

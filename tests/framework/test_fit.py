@@ -237,3 +237,28 @@ def test_hdi_regions_close_tail_slivers():
         assert regions[0][0] == pytest.approx(-0.0196, abs=0.005)
         assert regions[0][1] == pytest.approx(0.0196, abs=0.005)
         assert len(hdi_regions(0.01 * rng.standard_t(5, 4000))) == 1, seed
+
+
+class InChunks(Likelihood):
+    """A likelihood that asks for its batches two points at a time (Likelihood.batch_size)."""
+
+    name = "in_chunks"
+    batch_size = 2
+
+    def loglike(self, point):
+        x = point.params["eps_ee_u"]
+        return -0.5 * (x - 0.1) ** 2 / 0.04
+
+
+def test_batch_size_maps_in_chunks_with_the_same_values():
+    # a batch evaluated two points at a time (jax.lax.map) gives what single calls give, for
+    # any batch length (padded to a power of two, odd lengths included); a Fit of likelihoods
+    # without batch_size keeps one vmap
+    fit = Fit("nsi", [InChunks()], priors={"eps_ee_u": Uniform(-1, 1)})
+    assert fit._c.batch_size == 2 and gauss_fit()._c.batch_size is None
+    for n in (1, 3, 8):
+        xs = np.linspace(-0.9, 0.9, n)[:, None]
+        single = np.array([float(fit.loglike(x)) for x in xs])
+        # exact value: -(x - 0.1)^2 / (2 * 0.04); 1e-12 relative (float64 rounding only)
+        assert np.allclose(fit.loglike(xs), single, rtol=1e-12, atol=0.0)
+        assert np.allclose(single, -0.5 * (xs[:, 0] - 0.1) ** 2 / 0.04, rtol=1e-12, atol=0.0)

@@ -43,6 +43,8 @@ SETTINGS: dict[str, Setting] = {
     "samples": Setting(1000, "int", min=1, doc="draws per chain"),
     "target_accept": Setting(0.9, "float", min=0.01, max=0.999),
     "max_tree_depth": Setting(10, "int", min=1, max=20),
+    "dense_mass": Setting(False, "bool", doc="adapt a dense mass matrix (correlated "
+                          "posteriors; costs d^2 per step) instead of a diagonal one"),
     "chain_method": Setting("sequential", "str", choices=("sequential", "vectorized")),
     "seed": Setting(1, "int", min=0, max=2**32 - 1),
     "init": Setting("median", "str", choices=tuple(INITS)),
@@ -103,7 +105,8 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
         raise GlobalfitError(f"Nothing to resume: {ckpt} does not exist.")
     ckpt.parent.mkdir(parents=True, exist_ok=True)
     kernel = NUTS(numpyro_model(fit), target_accept_prob=float(s["target_accept"]),
-                  max_tree_depth=int(s["max_tree_depth"]), init_strategy=INITS[s["init"]]())
+                  max_tree_depth=int(s["max_tree_depth"]), dense_mass=bool(s["dense_mass"]),
+                  init_strategy=INITS[s["init"]]())
     chains, warmup, total = int(s["chains"]), int(s["warmup"]), int(s["samples"])
     chunk = int(s["chunk"])
     key = jax.random.PRNGKey(int(s["seed"]))

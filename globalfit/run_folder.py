@@ -186,7 +186,9 @@ def _shape_problem(summary: Any) -> str | None:
     bad = [n for n, v in summary["parameters"].items() if not isinstance(v, dict)]
     if bad:
         return f"parameter {bad[0]!r} is not a table"
-    for key in ("provenance", "diagnostics", "evidence"):
+    if "provenance" in summary and not isinstance(summary["provenance"], dict):
+        return "'provenance' is not a table"  # always written as one; its readers rely on it
+    for key in ("diagnostics", "evidence"):  # None where a sampler has none (NUTS: evidence)
         if summary.get(key) is not None and not isinstance(summary[key], dict):
             return f"{key!r} is not a table"
     return None

@@ -103,6 +103,7 @@ _READABLE = {"model": {"name": "nsi"}, "likelihoods": {}, "sampler": {"name": "d
     ({"sampler": "dynesty"}, "'sampler' is not a table"),
     ({"parameters": {"eps_ee_u": 0.1}}, "parameter 'eps_ee_u' is not a table"),
     ({"provenance": ["x"]}, "'provenance' is not a table"),
+    ({"provenance": None}, "'provenance' is not a table"),
     ({"likelihoods": None}, "'likelihoods' is not a table"),
 ])
 def test_summary_with_damaged_shape_is_one_sentence(tmp_path, change, problem):

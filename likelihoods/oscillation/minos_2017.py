@@ -33,12 +33,12 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import jax.scipy.linalg as jsl
 import numpy as np
 import scipy.linalg
 
 from globalfit.errors import GlobalfitError
 from globalfit.likelihood import Likelihood
+from globalfit.linalg import cholesky, solve_lower, solve_lower_transposed
 from likelihoods.oscillation import nufit
 from likelihoods.oscillation.engine import OSC_NAMES, probabilities
 from priors import Prior
@@ -71,8 +71,8 @@ _VAR_FLOOR = 1e-3
 def _whitened(t: Any, data: Any, frac: Any) -> tuple[Any, Any]:
     """Cholesky factor L of V and z = L^-1 (data - t), so chi2 = z.z."""
     cov = frac * jnp.outer(t, t) + jnp.diag(jnp.maximum(t, _VAR_FLOOR))
-    chol = jnp.linalg.cholesky(cov)
-    return chol, jsl.solve_triangular(chol, data - t, lower=True)
+    chol = cholesky(cov)      # globalfit.linalg: no LAPACK custom call (see there why)
+    return chol, solve_lower(chol, data - t)
 
 
 @jax.custom_vjp
@@ -88,7 +88,7 @@ def covariance_chi2(t: Any, data: Any, frac: Any) -> Any:
 
 def _covariance_chi2_fwd(t, data, frac):
     chol, z = _whitened(t, data, frac)
-    u = jsl.solve_triangular(chol, z, lower=True, trans="T")       # V^-1 r = L^-T z
+    u = solve_lower_transposed(chol, z)                            # V^-1 r = L^-T z
     return z @ z, (t, u, frac)
 
 

@@ -4,7 +4,8 @@
 
 Per likelihood, through a Fit with the NSI model (eps^u_mutau free; oscillation parameters and
 nuisances sampled): log-posterior for one point, per point in a batch of 32 (the Fit's batched
-path, as samplers call it: one vmap, or points ``batch_size`` at a time), and value
+path, as samplers call it: one vmap, points ``batch_size`` at a time, or one point per core,
+"batch threads", globalfit/threaded_batch.py), and value
 plus gradient for one point; best of several runs. The last row is the two together, as the
 osc_data cards use them (one jitted function): it should cost the sum of the two rows above
 (with minos_2017's covariance factorised by LAPACK it cost 1.7x more batched and 1.3x more
@@ -37,7 +38,7 @@ def costs(likelihoods, options=None, n=20):
     single = best(lambda: lp(th).block_until_ready(), n=n)
     batched = best(lambda: np.asarray(lpb(batch)), n=max(2, n // 5)) / len(batch)
     grad = best(lambda: vg(th)[1].block_until_ready(), n=n)
-    return fit.ndim, single, batched, grad
+    return fit.ndim, single, batched, grad, fit._c.point_threads
 
 
 def superk_breakdown(n=5):
@@ -98,13 +99,14 @@ def main():
     base = costs(["dune", "t2hk"], {"dune": {"nuisances": "profiled"},
                                     "t2hk": {"nuisances": "profiled"}}, n=50)[1]
     print(f"baseline dune + t2hk log-posterior, one point: {base * 1e3:.3f} ms")
-    print("| likelihood | parameters | single point | batched (per point, 32) | value + gradient |")
+    print("| likelihood | parameters | single point | batched (per point, 32) | value + gradient |"
+          " batch threads |")
     for label, names, n in (("minos_2017", ["minos_2017"], 20),
                             ("superk_atm_2023", ["superk_atm_2023"], 5),
                             ("both (the osc_data cards)", ["superk_atm_2023", "minos_2017"], 5)):
-        ndim, s, b, g = costs(names, n=n)
+        ndim, s, b, g, threads = costs(names, n=n)
         print(f"| {label} | {ndim} | {s * 1e3:.2f} ms ({s / base:.1f}x) | {b * 1e3:.2f} ms "
-              f"({b / base:.1f}x) | {g * 1e3:.2f} ms ({g / base:.1f}x) |", flush=True)
+              f"({b / base:.1f}x) | {g * 1e3:.2f} ms ({g / base:.1f}x) | {threads} |", flush=True)
     superk_breakdown()
 
 

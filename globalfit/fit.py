@@ -32,6 +32,7 @@ from globalfit.errors import GlobalfitError, suggest
 from globalfit.likelihood import Likelihood
 from globalfit.models import Model, Point, get_model
 from globalfit.registry import get_likelihood
+from globalfit.threaded_batch import ThreadedBatch, cpu_cores
 from priors import Fixed, Prior, prior_from_spec
 
 
@@ -271,7 +272,7 @@ class Fit:
         for s in range(0, max(n, 1), self.CHUNK):
             part = xs[s:s + self.CHUNK] if n else xp.zeros((1,) + xs.shape[1:])
             m = part.shape[0]
-            size = 1 << (m - 1).bit_length()
+            size = 1 << (m - 1).bit_length() if getattr(f, "pads", True) else m
             if size != m:
                 part = xp.concatenate([part, xp.repeat(part[:1], size - m, axis=0)])
             out = f(part, *args)
@@ -539,11 +540,19 @@ class _CompiledFit:
 
         sizes = [lik.batch_size for lik in fit.likelihoods if lik.batch_size]
         self.batch_size = min(sizes) if sizes else None
+        # batches of expensive likelihoods: one point per call on every core when all allow it
+        cores = cpu_cores() if jax.default_backend() == "cpu" else 1
+        self.point_threads = cores if (
+            self.batch_size is not None and cores > 1
+            and all(lik.parallel_points for lik in fit.likelihoods)) else 1
 
         def both(f):
+            single = jax.jit(f)
             if self.batch_size is None:
-                return jax.jit(f), jax.jit(jax.vmap(f, in_axes=(0, None)))
-            return jax.jit(f), jax.jit(lambda xs, fixed: jax.lax.map(
+                return single, jax.jit(jax.vmap(f, in_axes=(0, None)))
+            if self.point_threads > 1:
+                return single, ThreadedBatch(single, self.point_threads)
+            return single, jax.jit(lambda xs, fixed: jax.lax.map(
                 lambda x: f(x, fixed), xs, batch_size=self.batch_size))
 
         self.loglike, self.logpost = loglike, logpost

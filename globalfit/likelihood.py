@@ -67,6 +67,12 @@ class Likelihood:
     #: point two at a time (benchmarks/bench_oscillation_data.py). A Fit takes the smallest of
     #: its likelihoods' values.
     batch_size: ClassVar[int | None] = None
+    #: True when points of this likelihood may be computed at the same time from several
+    #: threads: its computation holds no batched LAPACK custom call (jnp.linalg.*,
+    #: jax.scipy.linalg.*; two running at once deadlock in jaxlib 0.10.2; globalfit/linalg.py
+    #: has replacements). When every likelihood of a Fit says so and one sets ``batch_size``,
+    #: the Fit's batches run one point per call on every CPU core (globalfit/threaded_batch.py).
+    parallel_points: ClassVar[bool] = False
     #: the registered name; differs from ``name`` for a second configuration under its own name
     #: (``[likelihoods.NAME] likelihood = "REGISTERED"`` in a card)
     registered_name: str = ""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pickle
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from numpyro.infer import NUTS, init_to_median, init_to_sample, init_to_uniform
 from globalfit.errors import GlobalfitError
 from globalfit.samplers.base import PlainProgress, SamplerOutput, interactive
 from globalfit.schema import Setting, sampler_settings
+from globalfit.threaded_batch import cpu_cores
 
 if TYPE_CHECKING:
     from globalfit.card import RunCard
@@ -45,7 +47,9 @@ SETTINGS: dict[str, Setting] = {
     "max_tree_depth": Setting(10, "int", min=1, max=20),
     "dense_mass": Setting(False, "bool", doc="adapt a dense mass matrix (correlated "
                           "posteriors; costs d^2 per step) instead of a diagonal one"),
-    "chain_method": Setting("sequential", "str", choices=("sequential", "vectorized")),
+    "chain_method": Setting("sequential", "str", choices=("sequential", "vectorized", "threads"),
+                            doc="threads: the chains side by side, one per CPU core (the same "
+                                "draws as sequential; likelihoods with parallel_points)"),
     "seed": Setting(1, "int", min=0, max=2**32 - 1),
     "init": Setting("median", "str", choices=tuple(INITS)),
     "chunk": Setting(100, "int", min=1, result=False,
@@ -121,6 +125,13 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
         state = _initial_state(kernel, key, chains, warmup)
         draws, done, warmed = {}, 0, 0
         _save(ckpt, state, draws, done, warmed)
+    if s["chain_method"] == "threads":
+        serial = [lik.name for lik in fit.likelihoods if not lik.parallel_points]
+        if serial:
+            raise GlobalfitError(
+                f"chain_method = \"threads\" needs likelihoods whose points may run at the same "
+                f"time (Likelihood.parallel_points); {', '.join(serial)} do not: use "
+                "\"sequential\".")
     step = _stepper(kernel, chains, s["chain_method"])
     if say and warmed < warmup:
         say(f"nuts: warmup, {warmup} steps x {chains} chains", force=True)
@@ -200,8 +211,17 @@ def _stepper(kernel: Any, chains: int, method: str):
         if method == "vectorized":
             state, got = run_chain(state, n, many)  # (n, chains, ...)
             return state, jax.tree_util.tree_map(lambda x: jnp.swapaxes(x, 0, 1), got)
-        parts = [run_chain(jax.tree_util.tree_map(lambda x, c=c: x[c], state), n, one)
-                 for c in range(chains)]
+
+        def chain(c: int, f: Any = one) -> tuple[Any, dict[str, Any]]:
+            return run_chain(jax.tree_util.tree_map(lambda x: x[c], state), n, f)
+
+        if method == "threads":  # each thread waits for its transition (asynchronous dispatch
+            # would otherwise queue every chain's calls behind one another)
+            with ThreadPoolExecutor(min(chains, cpu_cores())) as pool:
+                parts = list(pool.map(
+                    lambda c: chain(c, lambda st: jax.block_until_ready(one(st))), range(chains)))
+        else:
+            parts = [chain(c) for c in range(chains)]
         stack = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[p[0] for p in parts])
         return stack, jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[p[1] for p in parts])
 

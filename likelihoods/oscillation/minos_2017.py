@@ -111,6 +111,7 @@ class MINOS2017(Likelihood):
                 "NuFIT 6.0 arXiv:2410.05380 for the unconstrained oscillation priors")
     validity = "beam nu_mu, E_reco 0-40 GeV, 735 km at constant density; three active flavours"
     card_file = "minos_2017.toml"
+    parallel_points = True   # its Cholesky is globalfit.linalg's, not a LAPACK custom call
     options = {"mass_ordering": "NO", "osc_priors": "measured", "Yn": 1.0,
                "selections": ["CC", "NC"]}
 

@@ -188,7 +188,8 @@ class SuperKAtm2023(Likelihood):
     validity = ("atmospheric nu, true E 0.06 GeV - 100 TeV (oscillations computed below 10^5 "
                 "GeV), all zeniths; three active flavours")
     card_file = "superk_atm_2023.toml"
-    batch_size = 2   # batches two points at a time (Likelihood.batch_size)
+    batch_size = 2   # batches two points at a time (Likelihood.batch_size) ...
+    parallel_points = True   # ... or one point per core (no LAPACK custom call inside)
     options = {"mass_ordering": "NO", "osc_priors": "measured", "max_shell_km": None,
                "n_cosz_up": None, "n_log10e": None, "anchor": None, "migrations": True}
 

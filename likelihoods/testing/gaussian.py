@@ -16,6 +16,7 @@ class GaussianLikelihood(Likelihood):
     citation = "analytic test likelihood"
     validity = "any model; reads the parameters named in 'parameters'"
     options = {"parameters": ["eps_ee_u"], "mean": [0.0], "cov": [[1.0]]}
+    parallel_points = True   # a quadratic form with a precision matrix formed at set-up
 
     def setup(self) -> None:
         self.names = list(self.config["parameters"])

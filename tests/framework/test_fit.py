@@ -250,6 +250,41 @@ class InChunks(Likelihood):
         return -0.5 * (x - 0.1) ** 2 / 0.04
 
 
+class InThreads(InChunks):
+    """The same, allowing its points to run at the same time (Likelihood.parallel_points)."""
+
+    name = "in_threads"
+    parallel_points = True
+
+
+def test_parallel_points_spread_a_batch_over_threads(monkeypatch):
+    # with parallel_points (and batch_size) a batch runs one point per call on every core
+    # (globalfit/threaded_batch.py): the values of single calls, no padding, any length; a Fit
+    # holding a likelihood without parallel_points keeps jax.lax.map
+    import threading
+
+    import globalfit.fit
+    from globalfit.threaded_batch import ThreadedBatch
+
+    monkeypatch.setattr(globalfit.fit, "cpu_cores", lambda: 3)
+    fit = Fit("nsi", [InThreads()], priors={"eps_ee_u": Uniform(-1, 1)})
+    single, batched = fit._c.functions["loglike"]
+    assert fit._c.point_threads == 3 and isinstance(batched, ThreadedBatch)
+    assert not isinstance(Fit("nsi", [InThreads(), InChunks()], priors={
+        "eps_ee_u": Uniform(-1, 1)})._c.functions["loglike"][1], ThreadedBatch)
+    seen = set()
+    inner = batched.single
+    monkeypatch.setattr(batched, "single",
+                        lambda *a: seen.add(threading.current_thread().name) or inner(*a))
+    for n in (1, 2, 5, 9):
+        xs = np.linspace(-0.9, 0.9, n)[:, None]
+        # exact value: -(x - 0.1)^2 / (2 * 0.04); 1e-12 relative (float64 rounding only)
+        assert np.allclose(fit.loglike(xs), -0.5 * (xs[:, 0] - 0.1) ** 2 / 0.04, rtol=1e-12)
+        comps = fit.loglike_components(xs)["in_threads"]
+        assert comps.shape == (n,)
+    assert len({t for t in seen if t.startswith("globalfit-point")}) >= 2
+
+
 def test_batch_size_maps_in_chunks_with_the_same_values():
     # a batch evaluated two points at a time (jax.lax.map) gives what single calls give, for
     # any batch length (padded to a power of two, odd lengths included); a Fit of likelihoods

@@ -146,3 +146,25 @@ def test_nuts_dense_mass_on_a_correlated_posterior(tmp_path):
         idata = az.from_netcdf(str(tmp_path / str(dense) / "posterior.nc"))
         steps[dense] = float(idata.sample_stats["tree_size"].mean())
     assert steps[True] < 0.5 * steps[False], steps
+
+
+def test_nuts_chains_in_threads_give_the_sequential_draws(tmp_path):
+    # chain_method = "threads" runs the chains side by side (one per core); every chain keeps
+    # its own key in its state, so the draws are those of "sequential", bit for bit
+    from globalfit.errors import GlobalfitError
+
+    draws = {}
+    for method in ("sequential", "threads"):
+        raw = gaussian_card({"name": "nuts", "chains": 3, "warmup": 50, "samples": 40,
+                             "seed": 4, "chain_method": method, "chunk": 30},
+                            str(tmp_path / method))
+        _, s = _run(raw, tmp_path)
+        assert s["sampler"]["settings"]["chain_method"] == method
+        draws[method] = load_samples(tmp_path / method)
+    for n in NAMES:
+        np.testing.assert_array_equal(draws["sequential"][n], draws["threads"][n])
+    # a likelihood that has not declared parallel_points: one sentence
+    raw = counting_card({"name": "nuts", "chains": 2, "warmup": 5, "samples": 5,
+                         "chain_method": "threads"}, str(tmp_path / "c"))
+    with pytest.raises(GlobalfitError, match="poisson_counting do not"):
+        _run(raw, tmp_path)

@@ -104,6 +104,13 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
     s = settings_for(card.sampler)
     if fit.ndim == 0:
         raise GlobalfitError("Nothing to sample: every parameter of the card is fixed.")
+    if s["chain_method"] == "threads":
+        serial = [lik.name for lik in fit.likelihoods if not lik.parallel_points]
+        if serial:
+            raise GlobalfitError(
+                f"chain_method = \"threads\" needs likelihoods whose points may run at the same "
+                f"time (Likelihood.parallel_points); {', '.join(serial)} do not: use "
+                "\"sequential\".")
     ckpt = run_dir / "checkpoint" / "nuts.pkl"
     if resume and not ckpt.exists():
         raise GlobalfitError(f"Nothing to resume: {ckpt} does not exist.")
@@ -125,13 +132,6 @@ def run(fit: Any, card: RunCard, run_dir: Path, resume: bool = False,
         state = _initial_state(kernel, key, chains, warmup)
         draws, done, warmed = {}, 0, 0
         _save(ckpt, state, draws, done, warmed)
-    if s["chain_method"] == "threads":
-        serial = [lik.name for lik in fit.likelihoods if not lik.parallel_points]
-        if serial:
-            raise GlobalfitError(
-                f"chain_method = \"threads\" needs likelihoods whose points may run at the same "
-                f"time (Likelihood.parallel_points); {', '.join(serial)} do not: use "
-                "\"sequential\".")
     step = _stepper(kernel, chains, s["chain_method"])
     if say and warmed < warmup:
         say(f"nuts: warmup, {warmup} steps x {chains} chains", force=True)

@@ -4,8 +4,8 @@
 custom calls, which cost more than their arithmetic in the likelihoods here (jaxlib 0.10.2):
 
 - a jitted function holding one runs slower as a whole on two XLA threads: Super-K
-  atmospheric + MINOS (a 145 x 145 covariance) took 11.2-12.0 ms per point batched and 69-75
-  ms per value + gradient, against 6.9-7.2 and 52-56 ms with these functions, the sum of its
+  atmospheric + MINOS (a 145 x 145 covariance) took 11.2-12.0 ms per point batched and 65-75
+  ms per value + gradient, against 6.8-7.2 and 51-56 ms with these functions, the sum of its
   parts (benchmarks/bench_oscillation_data.py times the combination);
 - batched calls running at the same time from two Python threads deadlock (both wait in the
   LAPACK batch map on XLA's thread pool).

@@ -3,9 +3,10 @@
 For likelihoods of milliseconds per point on CPU, whose single point XLA parallelises poorly
 over the cores (superk_atm_2023: 6.1-6.5 ms per point alone on two XLA threads, 8.5 ms on one
 core), points computed side by side on the cores go further than one vectorised call: the
-Fit's batched path of Super-K + MINOS takes 4.9-5.1 ms per point this way against 6.7-7.1 ms
-as ``jax.lax.map`` (benchmarks/bench_oscillation_data.py). JAX releases the GIL while a
-jitted call runs, so plain Python threads suffice.
+Fit's batched path of Super-K takes 4.88-4.95 ms per point this way against 6.4-6.9 ms as
+``jax.lax.map``, of Super-K + MINOS 5.15-5.18 against 6.8-7.1 (two runs each of
+benchmarks/bench_oscillation_data.py on two cores). JAX releases the GIL while a jitted call
+runs, so plain Python threads suffice.
 
 The Fit uses it only when every likelihood declares ``Likelihood.parallel_points`` (and one
 asks for small batches, ``batch_size``): two batched LAPACK custom calls running at the same

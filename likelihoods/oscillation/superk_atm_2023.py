@@ -186,7 +186,8 @@ class SuperKAtm2023(Likelihood):
                 "PREM (Dziewonski and Anderson 1981); NuFIT 6.0 arXiv:2410.05380 for the "
                 "unconstrained oscillation priors")
     validity = ("atmospheric nu, true E 0.06 GeV - 100 TeV (oscillations computed below 10^5 "
-                "GeV), all zeniths; three active flavours")
+                "GeV), all zeniths; three active flavours; its delta_CP preference is stronger "
+                "than the release's own and not validated (docs/oscillation.md)")
     card_file = "superk_atm_2023.toml"
     batch_size = 2   # batches two points at a time (Likelihood.batch_size) ...
     parallel_points = True   # ... or one point per core (no LAPACK custom call inside)

@@ -37,7 +37,9 @@ def cpu_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _pool(threads: int) -> ThreadPoolExecutor:
+def thread_pool(threads: int) -> ThreadPoolExecutor:
+    """The process's pool of ``threads`` worker threads (created once, shared: batches of points
+    here, NUTS chains side by side)."""
     with _lock:
         if threads not in _pools:
             _pools[threads] = ThreadPoolExecutor(threads, thread_name_prefix="globalfit-point")
@@ -62,7 +64,7 @@ class ThreadedBatch:
         else:
             # each thread waits for its point before taking the next: with JAX's asynchronous
             # dispatch the calls would otherwise queue up behind one another
-            outs = list(_pool(self.threads).map(
+            outs = list(thread_pool(self.threads).map(
                 lambda x: jax.block_until_ready(self.single(x, *args)), rows))
         if not outs:
             raise ValueError("ThreadedBatch needs at least one point")

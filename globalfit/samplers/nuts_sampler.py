@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import pickle
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,7 @@ from numpyro.infer import NUTS, init_to_median, init_to_sample, init_to_uniform
 from globalfit.errors import GlobalfitError
 from globalfit.samplers.base import PlainProgress, SamplerOutput, interactive
 from globalfit.schema import Setting, sampler_settings
-from globalfit.threaded_batch import cpu_cores
+from globalfit.threaded_batch import cpu_cores, thread_pool
 
 if TYPE_CHECKING:
     from globalfit.card import RunCard
@@ -217,9 +216,8 @@ def _stepper(kernel: Any, chains: int, method: str):
 
         if method == "threads":  # each thread waits for its transition (asynchronous dispatch
             # would otherwise queue every chain's calls behind one another)
-            with ThreadPoolExecutor(min(chains, cpu_cores())) as pool:
-                parts = list(pool.map(
-                    lambda c: chain(c, lambda st: jax.block_until_ready(one(st))), range(chains)))
+            parts = list(thread_pool(min(chains, cpu_cores())).map(
+                lambda c: chain(c, lambda st: jax.block_until_ready(one(st))), range(chains)))
         else:
             parts = [chain(c) for c in range(chains)]
         stack = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[p[0] for p in parts])

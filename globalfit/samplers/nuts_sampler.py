@@ -14,6 +14,7 @@ cards, are not lost to a kill).
 from __future__ import annotations
 
 import pickle
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -214,10 +215,21 @@ def _stepper(kernel: Any, chains: int, method: str):
         def chain(c: int, f: Any = one) -> tuple[Any, dict[str, Any]]:
             return run_chain(jax.tree_util.tree_map(lambda x: x[c], state), n, f)
 
-        if method == "threads":  # each thread waits for its transition (asynchronous dispatch
-            # would otherwise queue every chain's calls behind one another)
-            parts = list(thread_pool(min(chains, cpu_cores())).map(
-                lambda c: chain(c, lambda st: jax.block_until_ready(one(st))), range(chains)))
+        if method == "threads":
+            stop = threading.Event()
+
+            def transition(st: Any) -> Any:
+                if stop.is_set():  # the caller is gone (Ctrl-C, an error): end the chunk now
+                    raise RuntimeError("chunk abandoned")
+                # wait for it: asynchronous dispatch would queue every chain's calls in a row
+                return jax.block_until_ready(one(st))
+
+            try:
+                parts = list(thread_pool(min(chains, cpu_cores())).map(
+                    lambda c: chain(c, transition), range(chains)))
+            except BaseException:
+                stop.set()  # the other chains stop at their next transition, not their chunk's end
+                raise
         else:
             parts = [chain(c) for c in range(chains)]
         stack = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[p[0] for p in parts])
